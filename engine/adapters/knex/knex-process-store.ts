@@ -1,0 +1,372 @@
+/**
+ * ProcessStore on knex: MySQL/MariaDB in production, SQLite as the embedded default. One transaction per
+ * commit, guarded by the instance version; database errors that mean "try again" become TransientStoreError.
+ */
+import type { Knex } from 'knex';
+import { ConcurrencyError, TransientStoreError } from '../../core/errors.js';
+import type { InstanceQuery, ProcessStore, TaskQuery } from '../../core/ports/store.js';
+import type {
+  ChangeSet,
+  DefinitionRecord,
+  IncidentRecord,
+  InstanceRecord,
+  InstanceSnapshot,
+  JobRecord,
+  StoredHistoryRecord,
+  TaskRecord,
+} from '../../core/runtime/records.js';
+import {
+  candidateRows,
+  dbTime,
+  definitionFromRow,
+  definitionToRow,
+  executionFromRow,
+  executionToRow,
+  historyFromRow,
+  historyToRow,
+  incidentFromRow,
+  incidentToRow,
+  instanceFromRow,
+  instanceToRow,
+  jobFromRow,
+  jobToRow,
+  taskFromRow,
+  taskToRow,
+} from './rows.js';
+
+/** Rows per INSERT statement (keeps SQLite under its bound-variable limit). */
+const BATCH = 100;
+
+export class KnexProcessStore implements ProcessStore {
+  constructor(readonly knex: Knex) {}
+
+  // definitions //////
+
+  async insertDefinition(definition: DefinitionRecord): Promise<void> {
+    await this.guard(() => this.knex('process_definitions').insert(definitionToRow(definition)));
+  }
+
+  async getDefinition(id: string): Promise<DefinitionRecord | undefined> {
+    const row = await this.guard(() => this.knex('process_definitions').where({ id }).first());
+    return row ? definitionFromRow(row) : undefined;
+  }
+
+  async findDefinition(processKey: string, version?: number): Promise<DefinitionRecord | undefined> {
+    const row = await this.guard(() => {
+      const q = this.knex('process_definitions').where({ process_key: processKey });
+      return version === undefined ? q.orderBy('version', 'desc').first() : q.andWhere({ version }).first();
+    });
+    return row ? definitionFromRow(row) : undefined;
+  }
+
+  async listDefinitions(processKey?: string): Promise<Omit<DefinitionRecord, 'xml'>[]> {
+    const rows = await this.guard(() => {
+      const q = this.knex('process_definitions')
+        .select('id', 'process_key', 'version', 'name', 'version_tag', 'checksum', 'deployed_by', 'deployed_at')
+        .orderBy([{ column: 'process_key' }, { column: 'version' }]);
+      return processKey ? q.where({ process_key: processKey }) : q;
+    });
+    return rows.map((r: Record<string, unknown>) => {
+      const { xml: _xml, ...rest } = definitionFromRow(r);
+      return rest;
+    });
+  }
+
+  // one instance //////
+
+  async loadInstance(instanceId: string): Promise<InstanceSnapshot | undefined> {
+    return this.guard(async () => {
+      const row = await this.knex('process_instances').where({ id: instanceId }).first();
+      if (!row) return undefined;
+      const [executions, variables, tasks, jobs, incidents] = await Promise.all([
+        this.knex('executions').where({ instance_id: instanceId }).orderBy('created_at').orderBy('id'),
+        this.loadVariables(instanceId),
+        this.knex('user_tasks').where({ instance_id: instanceId, state: 'created' }),
+        this.knex('jobs').where({ instance_id: instanceId, state: 'pending' }),
+        this.knex('incidents').where({ instance_id: instanceId, state: 'open' }),
+      ]);
+      return {
+        instance: instanceFromRow(row),
+        executions: executions.map(executionFromRow),
+        variables,
+        openTasks: await this.withCandidates(tasks),
+        pendingJobs: jobs.map(jobFromRow),
+        openIncidents: incidents.map(incidentFromRow),
+      };
+    });
+  }
+
+  async commit(cs: ChangeSet): Promise<void> {
+    await this.guard(() =>
+      this.knex.transaction(async (trx) => {
+        const instanceRow = instanceToRow(cs.instance);
+        if (cs.expectedVersion === null) {
+          await trx('process_instances').insert(instanceRow);
+        } else {
+          const { id, ...changes } = instanceRow;
+          const updated = await trx('process_instances')
+            .where({ id, version: cs.expectedVersion })
+            .update(changes);
+          if (updated !== 1) {
+            throw new ConcurrencyError(
+              `Expected instance ${cs.instance.id} at version ${cs.expectedVersion}, but another command changed it first`,
+            );
+          }
+        }
+        const executionIds = [...cs.executionsDeleted, ...cs.executionsUpserted.map((e) => e.id)];
+        if (executionIds.length > 0 && cs.expectedVersion !== null) {
+          await trx('executions').whereIn('id', executionIds).delete();
+        }
+        await insertAll(trx, 'executions', cs.executionsUpserted.map(executionToRow));
+        const variableRows = Object.entries(cs.variablesSet).map(([name, value]) => ({
+          instance_id: cs.instance.id,
+          scope_id: cs.instance.id,
+          name,
+          value_json: JSON.stringify(value === undefined ? null : value),
+          updated_at: dbTime(cs.instance.updatedAt),
+        }));
+        if (variableRows.length > 0) {
+          await trx('variables')
+            .insert(variableRows)
+            .onConflict(['instance_id', 'scope_id', 'name'])
+            .merge(['value_json', 'updated_at']);
+        }
+        await insertAll(trx, 'user_tasks', cs.tasksInserted.map(taskToRow));
+        await insertAll(trx, 'task_candidates', cs.tasksInserted.flatMap(candidateRows));
+        for (const task of cs.tasksUpdated) {
+          const { id, ...changes } = taskToRow(task);
+          await trx('user_tasks').where({ id }).update(changes);
+        }
+        await insertAll(trx, 'jobs', cs.jobsInserted.map(jobToRow));
+        for (const job of cs.jobsUpdated) {
+          const { id, ...changes } = jobToRow(job);
+          await trx('jobs').where({ id }).update(changes);
+        }
+        await insertAll(trx, 'incidents', cs.incidentsInserted.map(incidentToRow));
+        for (const incident of cs.incidentsUpdated) {
+          const { id, ...changes } = incidentToRow(incident);
+          await trx('incidents').where({ id }).update(changes);
+        }
+        await insertAll(
+          trx,
+          'history_events',
+          cs.history.map((h, idx) => historyToRow(cs.instance.id, cs.instance.version, idx, h)),
+        );
+      }),
+    );
+  }
+
+  // reads //////
+
+  async getInstance(instanceId: string): Promise<InstanceRecord | undefined> {
+    const row = await this.guard(() => this.knex('process_instances').where({ id: instanceId }).first());
+    return row ? instanceFromRow(row) : undefined;
+  }
+
+  async listInstances(query: InstanceQuery): Promise<InstanceRecord[]> {
+    const rows = await this.guard(() => {
+      const q = this.knex('process_instances').orderBy('started_at', 'desc').orderBy('id');
+      if (query.processKey) q.where({ process_key: query.processKey });
+      if (query.businessKey) q.where({ business_key: query.businessKey });
+      if (query.status) q.where({ status: query.status });
+      return q.offset(query.firstResult ?? 0).limit(Math.min(query.maxResults ?? 100, 1000));
+    });
+    return rows.map(instanceFromRow);
+  }
+
+  async getTask(taskId: string): Promise<TaskRecord | undefined> {
+    const row = await this.guard(() => this.knex('user_tasks').where({ id: taskId }).first());
+    if (!row) return undefined;
+    const [task] = await this.withCandidates([row]);
+    return task;
+  }
+
+  async listTasks(query: TaskQuery): Promise<TaskRecord[]> {
+    const rows = await this.guard(() => {
+      const q = this.knex('user_tasks as t').select('t.*');
+      q.where('t.state', query.state ?? 'created');
+      if (query.instanceId) q.where('t.instance_id', query.instanceId);
+      if (query.processKey) q.where('t.process_key', query.processKey);
+      if (query.elementId) q.where('t.element_id', query.elementId);
+      const roles = query.candidateRoles ?? [];
+      if (query.assignee !== undefined || query.candidateUser !== undefined || roles.length > 0) {
+        q.where((who) => {
+          if (query.assignee !== undefined) who.orWhere('t.assignee', query.assignee);
+          if (query.candidateUser !== undefined || roles.length > 0) {
+            who.orWhereExists((c) => {
+              c.select(this.knex.raw('1'))
+                .from('task_candidates as c')
+                .whereRaw('c.task_id = t.id')
+                .andWhere((k) => {
+                  if (query.candidateUser !== undefined) k.orWhere({ 'c.kind': 'user', 'c.value': query.candidateUser });
+                  if (roles.length > 0) k.orWhere((r) => r.where('c.kind', 'role').whereIn('c.value', [...roles]));
+                });
+            });
+          }
+        });
+      }
+      const column = { createdAt: 't.created_at', dueAt: 't.due_at', priority: 't.priority' }[query.sortBy ?? 'createdAt'];
+      return q
+        .orderBy(column, query.sortOrder ?? 'asc')
+        .orderBy('t.id')
+        .offset(query.firstResult ?? 0)
+        .limit(Math.min(query.maxResults ?? 100, 1000));
+    });
+    return this.withCandidates(rows);
+  }
+
+  async getJob(jobId: string): Promise<JobRecord | undefined> {
+    const row = await this.guard(() => this.knex('jobs').where({ id: jobId }).first());
+    return row ? jobFromRow(row) : undefined;
+  }
+
+  async getIncident(incidentId: string): Promise<IncidentRecord | undefined> {
+    const row = await this.guard(() => this.knex('incidents').where({ id: incidentId }).first());
+    return row ? incidentFromRow(row) : undefined;
+  }
+
+  async listIncidents(query: { instanceId?: string; state?: IncidentRecord['state'] }): Promise<IncidentRecord[]> {
+    const rows = await this.guard(() => {
+      const q = this.knex('incidents').orderBy('created_at').orderBy('id').limit(1000);
+      if (query.instanceId) q.where({ instance_id: query.instanceId });
+      if (query.state) q.where({ state: query.state });
+      return q;
+    });
+    return rows.map(incidentFromRow);
+  }
+
+  async loadVariables(instanceId: string): Promise<Record<string, unknown>> {
+    const rows = await this.guard(() =>
+      this.knex('variables').where({ instance_id: instanceId, scope_id: instanceId }).select('name', 'value_json'),
+    );
+    const variables: Record<string, unknown> = Object.create(null);
+    for (const row of rows) variables[String(row.name)] = JSON.parse(String(row.value_json));
+    return variables;
+  }
+
+  async listHistory(instanceId: string): Promise<StoredHistoryRecord[]> {
+    const rows = await this.guard(() =>
+      this.knex('history_events').where({ instance_id: instanceId }).orderBy('seq').orderBy('idx'),
+    );
+    return rows.map(historyFromRow);
+  }
+
+  async completedElementIds(instanceId: string): Promise<string[]> {
+    const rows = await this.guard(() =>
+      this.knex('history_events')
+        .distinct('element_id')
+        .where({ instance_id: instanceId, type: 'ELEMENT_COMPLETED' }),
+    );
+    return rows.map((r: { element_id: string }) => r.element_id).sort();
+  }
+
+  // outbox //////
+
+  async findUnpublishedJobs(olderThan: number, limit: number): Promise<JobRecord[]> {
+    const rows = await this.guard(() =>
+      this.knex('jobs')
+        .where({ state: 'pending' })
+        .whereNull('published_at')
+        .andWhere('updated_at', '<', dbTime(olderThan))
+        .orderBy('due_at')
+        .limit(limit),
+    );
+    return rows.map(jobFromRow);
+  }
+
+  async findStalePublishedJobs(publishedBefore: number, dueBefore: number, limit: number): Promise<JobRecord[]> {
+    const rows = await this.guard(() =>
+      this.knex('jobs')
+        .where({ state: 'pending' })
+        .andWhere('published_at', '<', dbTime(publishedBefore))
+        .andWhere('due_at', '<', dbTime(dueBefore))
+        .orderBy('due_at')
+        .limit(limit),
+    );
+    return rows.map(jobFromRow);
+  }
+
+  async markJobsPublished(jobs: readonly Pick<JobRecord, 'id' | 'attempt' | 'publishSeq'>[], at: number): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.guard(() =>
+      this.knex('jobs')
+        .where({ state: 'pending' })
+        .andWhere((q) => {
+          for (const job of jobs) q.orWhere({ id: job.id, attempt: job.attempt, publish_seq: job.publishSeq });
+        })
+        .update({ published_at: dbTime(at) }),
+    );
+  }
+
+  async bumpPublishSeq(jobId: string, attempt: number): Promise<number | undefined> {
+    return this.guard(() =>
+      this.knex.transaction(async (trx) => {
+        const row = await trx('jobs').where({ id: jobId, attempt, state: 'pending' }).first();
+        if (!row) return undefined;
+        const next = Number(row.publish_seq) + 1;
+        const updated = await trx('jobs')
+          .where({ id: jobId, attempt, publish_seq: row.publish_seq, state: 'pending' })
+          .update({ publish_seq: next, published_at: null });
+        return updated === 1 ? next : undefined;
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.knex.destroy();
+  }
+
+  // helpers //////
+
+  private async withCandidates(rows: Record<string, unknown>[]): Promise<TaskRecord[]> {
+    if (rows.length === 0) return [];
+    const candidates: { task_id: string; kind: string; value: string }[] = await this.knex('task_candidates').whereIn(
+      'task_id',
+      rows.map((r) => String(r.id)),
+    );
+    const byTask = new Map<string, { kind: string; value: string }[]>();
+    for (const c of candidates) {
+      const list = byTask.get(c.task_id) ?? [];
+      list.push(c);
+      byTask.set(c.task_id, list);
+    }
+    return rows.map((r) => taskFromRow(r, byTask.get(String(r.id)) ?? []));
+  }
+
+  /** Runs a database call, turning retryable failures into TransientStoreError. */
+  private async guard<T>(fn: () => PromiseLike<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (isTransientDatabaseError(err)) {
+        throw new TransientStoreError(`Database unavailable or busy: ${(err as Error).message}`, err);
+      }
+      throw err;
+    }
+  }
+}
+
+/** Deadlock, lock-wait timeout, snapshot conflict, lost or refused connection, pool timeout, SQLite busy. */
+export function isTransientDatabaseError(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { errno?: number; code?: string; name?: string; message?: string };
+  if (e.errno === 1213 || e.errno === 1205 || e.errno === 1020 || e.errno === 2006 || e.errno === 2013) return true;
+  const transientCodes = [
+    'PROTOCOL_CONNECTION_LOST',
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'ETIMEDOUT',
+    'EPIPE',
+    'PROTOCOL_SEQUENCE_TIMEOUT',
+    'ER_LOCK_DEADLOCK',
+    'ER_LOCK_WAIT_TIMEOUT',
+    'SQLITE_BUSY',
+    'SQLITE_LOCKED',
+  ];
+  if (e.code && transientCodes.includes(e.code)) return true;
+  return e.name === 'KnexTimeoutError';
+}
+
+async function insertAll(trx: Knex.Transaction, table: string, rows: Record<string, unknown>[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += BATCH) await trx(table).insert(rows.slice(i, i + BATCH));
+}

@@ -1,0 +1,276 @@
+/**
+ * The only file that knows column names: maps rows to records and back. Times are DATETIME(3) on
+ * MySQL (read back as Date, written as Date in UTC) and numbers on SQLite; records hold epoch ms.
+ */
+import type {
+  DefinitionRecord,
+  ExecutionRecord,
+  HistoryRecord,
+  IncidentRecord,
+  InstanceRecord,
+  JobRecord,
+  StoredHistoryRecord,
+  TaskRecord,
+} from '../../core/runtime/records.js';
+
+type Row = Record<string, unknown>;
+
+export function toTime(value: unknown): number {
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string') return /^\d+$/.test(value) ? Number(value) : Date.parse(`${value.replace(' ', 'T')}Z`);
+  throw new Error(`Expected a time value, but got ${typeof value}`);
+}
+
+export function toOptionalTime(value: unknown): number | null {
+  return value === null || value === undefined ? null : toTime(value);
+}
+
+export function dbTime(ms: number): Date;
+export function dbTime(ms: number | null): Date | null;
+export function dbTime(ms: number | null): Date | null {
+  return ms === null ? null : new Date(ms);
+}
+
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+export function definitionFromRow(r: Row): DefinitionRecord {
+  return {
+    id: String(r.id),
+    processKey: String(r.process_key),
+    version: Number(r.version),
+    name: str(r.name),
+    versionTag: str(r.version_tag),
+    checksum: String(r.checksum),
+    xml: String(r.xml ?? ''),
+    deployedBy: str(r.deployed_by),
+    deployedAt: toTime(r.deployed_at),
+  };
+}
+
+export function definitionToRow(d: DefinitionRecord): Row {
+  return {
+    id: d.id,
+    process_key: d.processKey,
+    version: d.version,
+    name: d.name,
+    version_tag: d.versionTag,
+    checksum: d.checksum,
+    xml: d.xml,
+    deployed_by: d.deployedBy,
+    deployed_at: dbTime(d.deployedAt),
+  };
+}
+
+export function instanceFromRow(r: Row): InstanceRecord {
+  return {
+    id: String(r.id),
+    definitionId: String(r.definition_id),
+    processKey: String(r.process_key),
+    businessKey: str(r.business_key),
+    initiator: str(r.initiator),
+    status: r.status as InstanceRecord['status'],
+    version: Number(r.version),
+    endReason: str(r.end_reason),
+    startedAt: toTime(r.started_at),
+    endedAt: toOptionalTime(r.ended_at),
+    updatedAt: toTime(r.updated_at),
+  };
+}
+
+export function instanceToRow(i: InstanceRecord): Row {
+  return {
+    id: i.id,
+    definition_id: i.definitionId,
+    process_key: i.processKey,
+    business_key: i.businessKey,
+    initiator: i.initiator,
+    status: i.status,
+    version: i.version,
+    end_reason: i.endReason,
+    started_at: dbTime(i.startedAt),
+    ended_at: dbTime(i.endedAt),
+    updated_at: dbTime(i.updatedAt),
+  };
+}
+
+export function executionFromRow(r: Row): ExecutionRecord {
+  return {
+    id: String(r.id),
+    instanceId: String(r.instance_id),
+    parentId: str(r.parent_id),
+    elementId: String(r.element_id),
+    state: r.state as ExecutionRecord['state'],
+    arrivedVia: str(r.arrived_via),
+    createdAt: toTime(r.created_at),
+  };
+}
+
+export function executionToRow(e: ExecutionRecord): Row {
+  return {
+    id: e.id,
+    instance_id: e.instanceId,
+    parent_id: e.parentId,
+    element_id: e.elementId,
+    state: e.state,
+    arrived_via: e.arrivedVia,
+    created_at: dbTime(e.createdAt),
+  };
+}
+
+export function taskFromRow(r: Row, candidates: { kind: string; value: string }[]): TaskRecord {
+  return {
+    id: String(r.id),
+    instanceId: String(r.instance_id),
+    executionId: String(r.execution_id),
+    processKey: String(r.process_key),
+    elementId: String(r.element_id),
+    name: str(r.name),
+    state: r.state as TaskRecord['state'],
+    assignee: str(r.assignee),
+    candidateUsers: candidates.filter((c) => c.kind === 'user').map((c) => c.value),
+    candidateRoles: candidates.filter((c) => c.kind === 'role').map((c) => c.value),
+    orgScope: str(r.org_scope),
+    formKey: str(r.form_key),
+    priority: Number(r.priority),
+    dueAt: toOptionalTime(r.due_at),
+    createdAt: toTime(r.created_at),
+    endedAt: toOptionalTime(r.ended_at),
+    completedBy: str(r.completed_by),
+  };
+}
+
+export function taskToRow(t: TaskRecord): Row {
+  return {
+    id: t.id,
+    instance_id: t.instanceId,
+    execution_id: t.executionId,
+    process_key: t.processKey,
+    element_id: t.elementId,
+    name: t.name,
+    state: t.state,
+    assignee: t.assignee,
+    org_scope: t.orgScope,
+    form_key: t.formKey,
+    priority: t.priority,
+    due_at: dbTime(t.dueAt),
+    created_at: dbTime(t.createdAt),
+    ended_at: dbTime(t.endedAt),
+    completed_by: t.completedBy,
+  };
+}
+
+export function candidateRows(t: TaskRecord): Row[] {
+  return [
+    ...new Set(t.candidateUsers.map((v) => `user\u0000${v}`)),
+    ...new Set(t.candidateRoles.map((v) => `role\u0000${v}`)),
+  ].map((pair) => {
+    const [kind, value] = pair.split('\u0000');
+    return { task_id: t.id, kind, value };
+  });
+}
+
+export function jobFromRow(r: Row): JobRecord {
+  return {
+    id: String(r.id),
+    instanceId: String(r.instance_id),
+    executionId: String(r.execution_id),
+    elementId: String(r.element_id),
+    kind: r.kind as JobRecord['kind'],
+    taskType: str(r.task_type),
+    state: r.state as JobRecord['state'],
+    attempt: Number(r.attempt),
+    retriesLeft: Number(r.retries_left),
+    publishSeq: Number(r.publish_seq),
+    lastError: str(r.last_error),
+    dueAt: toTime(r.due_at),
+    publishedAt: toOptionalTime(r.published_at),
+    createdAt: toTime(r.created_at),
+    updatedAt: toTime(r.updated_at),
+  };
+}
+
+export function jobToRow(j: JobRecord): Row {
+  return {
+    id: j.id,
+    instance_id: j.instanceId,
+    execution_id: j.executionId,
+    element_id: j.elementId,
+    kind: j.kind,
+    task_type: j.taskType,
+    state: j.state,
+    attempt: j.attempt,
+    retries_left: j.retriesLeft,
+    publish_seq: j.publishSeq,
+    last_error: j.lastError,
+    due_at: dbTime(j.dueAt),
+    published_at: dbTime(j.publishedAt),
+    created_at: dbTime(j.createdAt),
+    updated_at: dbTime(j.updatedAt),
+  };
+}
+
+export function incidentFromRow(r: Row): IncidentRecord {
+  return {
+    id: String(r.id),
+    instanceId: String(r.instance_id),
+    executionId: String(r.execution_id),
+    elementId: String(r.element_id),
+    jobId: str(r.job_id),
+    code: String(r.code),
+    message: String(r.message),
+    state: r.state as IncidentRecord['state'],
+    createdAt: toTime(r.created_at),
+    resolvedAt: toOptionalTime(r.resolved_at),
+    resolvedBy: str(r.resolved_by),
+  };
+}
+
+export function incidentToRow(i: IncidentRecord): Row {
+  return {
+    id: i.id,
+    instance_id: i.instanceId,
+    execution_id: i.executionId,
+    element_id: i.elementId,
+    job_id: i.jobId,
+    code: i.code,
+    message: i.message,
+    state: i.state,
+    created_at: dbTime(i.createdAt),
+    resolved_at: dbTime(i.resolvedAt),
+    resolved_by: i.resolvedBy,
+  };
+}
+
+export function historyToRow(instanceId: string, seq: number, idx: number, h: HistoryRecord): Row {
+  return {
+    instance_id: instanceId,
+    seq,
+    idx,
+    type: h.type,
+    element_id: h.elementId,
+    element_type: h.elementType,
+    execution_id: h.executionId,
+    task_id: h.taskId,
+    actor: h.actor,
+    data_json: h.data === null ? null : JSON.stringify(h.data),
+    at: dbTime(h.at),
+  };
+}
+
+export function historyFromRow(r: Row): StoredHistoryRecord {
+  return {
+    id: Number(r.id),
+    instanceId: String(r.instance_id),
+    seq: Number(r.seq),
+    idx: Number(r.idx),
+    type: r.type as StoredHistoryRecord['type'],
+    elementId: str(r.element_id),
+    elementType: str(r.element_type),
+    executionId: str(r.execution_id),
+    taskId: str(r.task_id),
+    actor: str(r.actor),
+    at: toTime(r.at),
+    data: r.data_json === null || r.data_json === undefined ? null : (JSON.parse(String(r.data_json)) as Record<string, unknown>),
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * The store port: everything the engine reads and writes. One adapter (`KnexProcessStore`) implements it
+ * on MySQL/MariaDB and on SQLite, and both pass the same contract suite.
+ *
+ * Contract:
+ * - `commit` writes a ChangeSet in ONE transaction. For an existing instance it first moves the version
+ *   (`WHERE id=? AND version=?`); if no row matched it throws ConcurrencyError and writes nothing.
+ * - Deadlocks, lock-wait timeouts and lost connections surface as TransientStoreError after rollback;
+ *   the executor re-runs the whole command.
+ * - Reads outside a command see committed data only (READ COMMITTED).
+ */
+import type {
+  ChangeSet,
+  DefinitionRecord,
+  IncidentRecord,
+  InstanceRecord,
+  InstanceSnapshot,
+  JobRecord,
+  StoredHistoryRecord,
+  TaskRecord,
+  TaskState,
+} from '../runtime/records.js';
+
+export interface TaskQuery {
+  /** Tasks assigned to this user, or (with `includeCandidates`) where the user or one of `candidateRoles` is a candidate. */
+  readonly assignee?: string;
+  readonly candidateUser?: string;
+  readonly candidateRoles?: readonly string[];
+  readonly instanceId?: string;
+  readonly processKey?: string;
+  readonly elementId?: string;
+  readonly state?: TaskState;
+  readonly sortBy?: 'createdAt' | 'dueAt' | 'priority';
+  readonly sortOrder?: 'asc' | 'desc';
+  readonly firstResult?: number;
+  readonly maxResults?: number;
+}
+
+export interface InstanceQuery {
+  readonly processKey?: string;
+  readonly businessKey?: string;
+  readonly status?: InstanceRecord['status'];
+  readonly firstResult?: number;
+  readonly maxResults?: number;
+}
+
+export interface ProcessStore {
+  // definitions
+  insertDefinition(definition: DefinitionRecord): Promise<void>;
+  getDefinition(id: string): Promise<DefinitionRecord | undefined>;
+  findDefinition(processKey: string, version?: number): Promise<DefinitionRecord | undefined>;
+  listDefinitions(processKey?: string): Promise<Omit<DefinitionRecord, 'xml'>[]>;
+
+  // one instance
+  loadInstance(instanceId: string): Promise<InstanceSnapshot | undefined>;
+  commit(changes: ChangeSet): Promise<void>;
+
+  // reads
+  getInstance(instanceId: string): Promise<InstanceRecord | undefined>;
+  listInstances(query: InstanceQuery): Promise<InstanceRecord[]>;
+  getTask(taskId: string): Promise<TaskRecord | undefined>;
+  listTasks(query: TaskQuery): Promise<TaskRecord[]>;
+  getJob(jobId: string): Promise<JobRecord | undefined>;
+  getIncident(incidentId: string): Promise<IncidentRecord | undefined>;
+  listIncidents(query: { instanceId?: string; state?: IncidentRecord['state'] }): Promise<IncidentRecord[]>;
+  loadVariables(instanceId: string): Promise<Record<string, unknown>>;
+  listHistory(instanceId: string): Promise<StoredHistoryRecord[]>;
+  completedElementIds(instanceId: string): Promise<string[]>;
+
+  // outbox
+  /** Pending jobs never published whose last change is older than `olderThan`. */
+  findUnpublishedJobs(olderThan: number, limit: number): Promise<JobRecord[]>;
+  /** Pending jobs published before `publishedBefore` and due before `dueBefore`: their wake-up may be lost. */
+  findStalePublishedJobs(publishedBefore: number, dueBefore: number, limit: number): Promise<JobRecord[]>;
+  /** Records that the given job attempts were handed to the queue (only if the row is still at that attempt/seq). */
+  markJobsPublished(jobs: readonly Pick<JobRecord, 'id' | 'attempt' | 'publishSeq'>[], at: number): Promise<void>;
+  /** Moves a pending job's publishSeq by one so it can be published under a fresh queue id. */
+  bumpPublishSeq(jobId: string, attempt: number): Promise<number | undefined>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,65 @@
+import { IncidentError } from '../../errors.js';
+import type { TaskAssignment } from '../../model/types.js';
+import { parseDurationMs } from '../duration.js';
+import type { Runner } from '../runner.js';
+import type { Behavior } from './behavior.js';
+
+/** User task: creates a task with its assignment attributes and waits for `completeTask`. */
+export const userTask: Behavior = {
+  activate(runner, token) {
+    const element = runner.element(token.elementId);
+    const assignment: TaskAssignment = element.assignment ?? {};
+    const assignee = resolveAssignee(runner, assignment, element.id);
+    const candidateUsers = resolveCandidateUsers(runner, assignment, element.id);
+    const dueMs = assignment.dueIn ? parseDurationMs(assignment.dueIn) : undefined;
+    runner.wait(token);
+    runner.createTask({
+      id: runner.newId(),
+      instanceId: runner.work.instance.id,
+      executionId: token.id,
+      processKey: runner.process.key,
+      elementId: element.id,
+      name: element.name ?? null,
+      state: 'created',
+      assignee,
+      candidateUsers,
+      candidateRoles: [...(assignment.candidateRoles ?? [])],
+      orgScope: assignment.orgScope ?? null,
+      formKey: assignment.formKey ?? null,
+      priority: assignment.priority ?? 50,
+      dueAt: dueMs === undefined ? null : runner.now + dueMs,
+      createdAt: runner.now,
+      endedAt: null,
+      completedBy: null,
+    });
+  },
+};
+
+// helpers //////
+
+function resolveAssignee(runner: Runner, assignment: TaskAssignment, elementId: string): string | null {
+  const rule = assignment.assignee;
+  if (!rule) return null;
+  if ('literal' in rule) return rule.literal;
+  const value = runner.evaluate(rule.source, `Assignee of user task ${elementId}`);
+  if (value === null) return null;
+  if (typeof value !== 'string' || value.length === 0 || value.length > 64) {
+    throw new IncidentError('EXPRESSION_FAILED', `Expected the assignee of user task ${elementId} to be a user id, but got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function resolveCandidateUsers(runner: Runner, assignment: TaskAssignment, elementId: string): string[] {
+  const rule = assignment.candidateUsers;
+  if (!rule) return [];
+  if ('literal' in rule) return [...rule.literal];
+  const value = runner.evaluate(rule.source, `Candidate users of user task ${elementId}`);
+  const list = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list) || list.some((v) => typeof v !== 'string' || v.length === 0 || v.length > 64)) {
+    throw new IncidentError(
+      'EXPRESSION_FAILED',
+      `Expected the candidate users of user task ${elementId} to be a list of user ids, but got ${JSON.stringify(value)}`,
+    );
+  }
+  return [...new Set(list as string[])];
+}

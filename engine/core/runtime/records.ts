@@ -1,0 +1,178 @@
+/**
+ * The rows of one process instance as the runtime sees them (camelCase; only the knex adapter knows
+ * column names). All times are epoch milliseconds, UTC.
+ */
+
+export type InstanceStatus = 'running' | 'completed' | 'canceled';
+
+export interface InstanceRecord {
+  id: string;
+  definitionId: string;
+  processKey: string;
+  businessKey: string | null;
+  initiator: string | null;
+  status: InstanceStatus;
+  /** Optimistic lock: every commit moves it by one. */
+  version: number;
+  endReason: string | null;
+  startedAt: number;
+  endedAt: number | null;
+  updatedAt: number;
+}
+
+/**
+ * `active`: being moved by the runner (never committed); `waiting`: at a wait state (task, job);
+ * `joining`: arrived at a converging gateway; `scope`: a sub-process holding child tokens;
+ * `incident`: parked until an operator retries.
+ */
+export type ExecutionState = 'active' | 'waiting' | 'joining' | 'scope' | 'incident';
+
+export interface ExecutionRecord {
+  id: string;
+  instanceId: string;
+  /** The enclosing sub-process scope execution, or null at process level. */
+  parentId: string | null;
+  elementId: string;
+  state: ExecutionState;
+  /** The sequence flow the token came in by (used by joins). */
+  arrivedVia: string | null;
+  createdAt: number;
+}
+
+export type TaskState = 'created' | 'completed' | 'canceled';
+
+export interface TaskRecord {
+  id: string;
+  instanceId: string;
+  executionId: string;
+  processKey: string;
+  elementId: string;
+  name: string | null;
+  state: TaskState;
+  assignee: string | null;
+  candidateUsers: string[];
+  candidateRoles: string[];
+  orgScope: string | null;
+  formKey: string | null;
+  priority: number;
+  dueAt: number | null;
+  createdAt: number;
+  endedAt: number | null;
+  completedBy: string | null;
+}
+
+export type JobState = 'pending' | 'done' | 'failed' | 'canceled';
+
+export interface JobRecord {
+  id: string;
+  instanceId: string;
+  executionId: string;
+  elementId: string;
+  kind: 'service';
+  taskType: string | null;
+  state: JobState;
+  /** 1 for the first try; each retry gets a new attempt number (and so a new queue job id). */
+  attempt: number;
+  retriesLeft: number;
+  /** Bumped when the reconciler publishes the same attempt again (the queue may still hold the old id). */
+  publishSeq: number;
+  lastError: string | null;
+  dueAt: number;
+  publishedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type IncidentState = 'open' | 'resolved';
+
+export interface IncidentRecord {
+  id: string;
+  instanceId: string;
+  executionId: string;
+  elementId: string;
+  jobId: string | null;
+  code: string;
+  message: string;
+  state: IncidentState;
+  createdAt: number;
+  resolvedAt: number | null;
+  resolvedBy: string | null;
+}
+
+/** Past-tense history event types (append-only rows). */
+export type HistoryEventType =
+  | 'INSTANCE_STARTED'
+  | 'INSTANCE_COMPLETED'
+  | 'INSTANCE_CANCELED'
+  | 'ELEMENT_ACTIVATED'
+  | 'ELEMENT_COMPLETED'
+  | 'ELEMENT_TERMINATED'
+  | 'FLOW_TAKEN'
+  | 'TASK_CREATED'
+  | 'TASK_COMPLETED'
+  | 'TASK_CANCELED'
+  | 'JOB_CREATED'
+  | 'JOB_COMPLETED'
+  | 'JOB_FAILED'
+  | 'VARIABLES_UPDATED'
+  | 'INCIDENT_RAISED'
+  | 'INCIDENT_RESOLVED';
+
+export interface HistoryRecord {
+  type: HistoryEventType;
+  elementId: string | null;
+  elementType: string | null;
+  executionId: string | null;
+  taskId: string | null;
+  actor: string | null;
+  at: number;
+  data: Record<string, unknown> | null;
+}
+
+/** A history row as stored, with its position. */
+export interface StoredHistoryRecord extends HistoryRecord {
+  id: number;
+  instanceId: string;
+  seq: number;
+  idx: number;
+}
+
+/** Everything a command needs to move an instance. */
+export interface InstanceSnapshot {
+  instance: InstanceRecord;
+  executions: ExecutionRecord[];
+  /** Process-level variables. */
+  variables: Record<string, unknown>;
+  openTasks: TaskRecord[];
+  pendingJobs: JobRecord[];
+  openIncidents: IncidentRecord[];
+}
+
+/** What one command writes, in one transaction. */
+export interface ChangeSet {
+  instance: InstanceRecord;
+  /** Version the snapshot was loaded at; the commit fails with ConcurrencyError if it moved. Null for a new instance. */
+  expectedVersion: number | null;
+  executionsUpserted: ExecutionRecord[];
+  executionsDeleted: string[];
+  variablesSet: Record<string, unknown>;
+  tasksInserted: TaskRecord[];
+  tasksUpdated: TaskRecord[];
+  jobsInserted: JobRecord[];
+  jobsUpdated: JobRecord[];
+  incidentsInserted: IncidentRecord[];
+  incidentsUpdated: IncidentRecord[];
+  history: HistoryRecord[];
+}
+
+export interface DefinitionRecord {
+  id: string;
+  processKey: string;
+  version: number;
+  name: string | null;
+  versionTag: string | null;
+  checksum: string;
+  xml: string;
+  deployedBy: string | null;
+  deployedAt: number;
+}

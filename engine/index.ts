@@ -1,0 +1,29 @@
+/**
+ * fiscal-bpm engine: the public API. The server, the CLI, the benchmarks and the tests use only what is
+ * exported here (and the adapters they choose to compose).
+ */
+export { createEngine, Engine } from './core/engine.js';
+export type {
+  DeployedProcess,
+  EngineOptions,
+  InstanceView,
+  Logger,
+  ServiceHandler,
+  ServiceJobContext,
+  StartOptions,
+  WorkerOptions,
+} from './core/engine.js';
+export * from './core/errors.js';
+export type { Clock } from './core/ports/clock.js';
+export { systemClock } from './core/ports/clock.js';
+export type { InstanceQuery, ProcessStore, TaskQuery } from './core/ports/store.js';
+export type { QueueMessage, QueueName, WorkQueue } from './core/ports/work-queue.js';
+export type {
+  HistoryEventType,
+  IncidentRecord,
+  InstanceRecord,
+  StoredHistoryRecord,
+  TaskRecord,
+} from './core/runtime/records.js';
+export type { Problem } from './core/model/problem.js';
+export { loadModel, formatProblem } from './core/model/load-model.js';

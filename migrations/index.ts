@@ -1,0 +1,25 @@
+/**
+ * The ordered list of migrations, given to knex as a static migration source so the same list runs
+ * from the CLI, the server, the tests and the benchmarks, on MySQL/MariaDB and on SQLite.
+ * A merged migration is never edited; a change is a new file appended here.
+ */
+import type { Knex } from 'knex';
+import * as createEngineTables from './20261127090000_create_engine_tables.js';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+const migrations: ReadonlyArray<[string, Migration]> = [['20261127090000_create_engine_tables', createEngineTables]];
+
+export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
+  getMigrations: async () => [...migrations],
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+};
+
+/** Brings the schema to the latest version; safe to call from several processes (knex takes a lock). */
+export async function migrateLatest(knex: Knex): Promise<void> {
+  await knex.migrate.latest({ migrationSource });
+}

@@ -1,0 +1,66 @@
+/**
+ * The `fiscal-bpm` command line: start, worker, migrate, validate, deploy. Prints plain lines, never a
+ * stack trace for bad input; returns the exit code.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config.js';
+import { runValidate } from './validate.js';
+import { runDeploy } from './deploy.js';
+import { runStart } from './start.js';
+
+const USAGE = `fiscal-bpm <command> [options]
+
+Commands:
+  start                 migrate the database, deploy processes/, run the engine workers (embedded by default)
+  worker                run extra engine workers against the same database and Redis
+  migrate               bring the database schema to the latest version
+  validate <file.bpmn>… check BPMN files; prints "OK <file>" or one line per problem; exit 1 on problems
+  deploy <file.bpmn>…   validate and deploy BPMN files as new process versions
+
+Environment: DATABASE_URL (mysql://… or a SQLite path; default data/fiscal-bpm.sqlite),
+REDIS_URL (redis://…; default: in-process queue), QUEUE_PREFIX, SERVICE_CONCURRENCY, LOG_LEVEL.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const err = (line: string) => process.stderr.write(`${line}\n`);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+  } catch (e) {
+    err((e as Error).message);
+    err(USAGE);
+    return 2;
+  }
+  const [command, ...rest] = parsed.positionals;
+  if (parsed.values.help || !command) {
+    out(USAGE);
+    return command || parsed.values.help ? 0 : 2;
+  }
+  try {
+    switch (command) {
+      case 'validate':
+        if (rest.length === 0) {
+          err('validate needs at least one .bpmn file');
+          return 2;
+        }
+        return await runValidate(rest, out);
+      case 'deploy':
+        return await runDeploy(loadConfig(), rest, out, err);
+      case 'migrate':
+      case 'start':
+      case 'worker':
+        return await runStart(loadConfig(), command, out);
+      default:
+        err(`Unknown command "${command}"`);
+        err(USAGE);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      err(e.message);
+      return 2;
+    }
+    err(`fiscal-bpm ${command} failed: ${(e as Error).message}`);
+    return 1;
+  }
+}
