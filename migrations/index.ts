@@ -11,7 +11,9 @@ interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-const migrations: ReadonlyArray<[string, Migration]> = [['20261127090000_create_engine_tables', createEngineTables]];
+const migrations: ReadonlyArray<[string, Migration]> = [
+  ['20261127090000_create_engine_tables', createEngineTables],
+];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
   getMigrations: async () => [...migrations],

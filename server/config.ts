@@ -18,10 +18,19 @@ const schema = z.object({
     .trim()
     .regex(/^rediss?:\/\//, 'use redis://host:6379/0')
     .optional(),
-  QUEUE_PREFIX: z.string().trim().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').default('fiscal-bpm'),
+  QUEUE_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only')
+    .default('fiscal-bpm'),
   SERVICE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
-  BPMN_MAX_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(2 * 1024 * 1024),
+  BPMN_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(2 * 1024 * 1024),
   BULL_LOCK_DURATION_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   BULL_STALLED_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   RELAY_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(1000),
@@ -33,7 +42,9 @@ export type Config = z.infer<typeof schema>;
 
 /** Parses the environment; on error throws one message listing every wrong variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const relevant = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  const relevant = Object.fromEntries(
+    Object.keys(schema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
+  );
   const parsed = schema.safeParse(relevant);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);

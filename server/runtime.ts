@@ -16,14 +16,20 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export async function openRuntime(config: Config, extraHandlers: Record<string, ServiceHandler> = {}): Promise<Runtime> {
+export async function openRuntime(
+  config: Config,
+  extraHandlers: Record<string, ServiceHandler> = {},
+): Promise<Runtime> {
   const logger = pino({ level: config.LOG_LEVEL, base: { pid: process.pid } });
   const infrastructure = await openInfrastructure({
     databaseUrl: config.DATABASE_URL,
     redisUrl: config.REDIS_URL,
     queuePrefix: config.QUEUE_PREFIX,
     poolMax: config.DB_POOL_MAX,
-    bull: { lockDurationMs: config.BULL_LOCK_DURATION_MS, stalledIntervalMs: config.BULL_STALLED_INTERVAL_MS },
+    bull: {
+      lockDurationMs: config.BULL_LOCK_DURATION_MS,
+      stalledIntervalMs: config.BULL_STALLED_INTERVAL_MS,
+    },
   });
   const engine = createEngine({
     store: infrastructure.store,

@@ -4,7 +4,21 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const FORBIDDEN_IN_CORE = [/^koa$/, /^@koa\//, /^knex$/, /^bull$/, /^bullmq$/, /^ioredis$/, /^mysql2/, /^better-sqlite3$/, /^pino$/, /^(node:)?(fs|net|http|child_process)(\/|$)/, /adapters\//, /server\//, /web\//];
+const FORBIDDEN_IN_CORE = [
+  /^koa$/,
+  /^@koa\//,
+  /^knex$/,
+  /^bull$/,
+  /^bullmq$/,
+  /^ioredis$/,
+  /^mysql2/,
+  /^better-sqlite3$/,
+  /^pino$/,
+  /^(node:)?(fs|net|http|child_process)(\/|$)/,
+  /adapters\//,
+  /server\//,
+  /web\//,
+];
 const FORBIDDEN_IN_ENGINE = [/^koa$/, /^@koa\//, /server\//, /web\//];
 
 function tsFiles(dir: string): string[] {
@@ -16,7 +30,10 @@ function tsFiles(dir: string): string[] {
 
 function importsOf(file: string): string[] {
   const source = readFileSync(file, 'utf8');
-  return [...source.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/g), ...source.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]!);
+  return [
+    ...source.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/g),
+    ...source.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g),
+  ].map((m) => m[1]!);
 }
 
 describe('architecture', function () {
@@ -39,6 +56,8 @@ describe('architecture', function () {
   });
 
   it('should find the imports it checks (the scanner itself works)', function () {
-    assert.ok(importsOf(join(ROOT, 'engine/adapters/knex/knex-process-store.ts')).includes('../../core/errors.js'));
+    assert.ok(
+      importsOf(join(ROOT, 'engine/adapters/knex/knex-process-store.ts')).includes('../../core/errors.js'),
+    );
   });
 });

@@ -40,7 +40,8 @@ export interface Infrastructure {
 
 /** Connects the store and the queue chosen by the URLs, migrating the schema first. */
 export async function openInfrastructure(options: InfrastructureOptions): Promise<Infrastructure> {
-  if (dialectOf(options.databaseUrl) === 'mysql' && options.migrate !== false) await ensureMysqlDatabase(options.databaseUrl);
+  if (dialectOf(options.databaseUrl) === 'mysql' && options.migrate !== false)
+    await ensureMysqlDatabase(options.databaseUrl);
   const knex = connectDatabase({ url: options.databaseUrl, poolMax: options.poolMax });
   if (options.migrate !== false) await migrateLatest(knex);
   const store = new KnexProcessStore(knex);

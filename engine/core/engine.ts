@@ -122,7 +122,10 @@ export class Engine {
   private readonly relay: { intervalMs: number; graceMs: number; horizonMs: number };
   private readonly publishTimeoutMs: number;
   private readonly logger: Logger | undefined;
-  private readonly processes = new Map<string, Promise<{ definition: DefinitionRecord; process: ExecutableProcess }>>();
+  private readonly processes = new Map<
+    string,
+    Promise<{ definition: DefinitionRecord; process: ExecutableProcess }>
+  >();
   private relayTimer: NodeJS.Timeout | undefined;
   private relayRunning: Promise<void> | undefined;
 
@@ -151,7 +154,10 @@ export class Engine {
   async deploy(xml: string | Buffer, options: { deployedBy?: string } = {}): Promise<DeployedProcess[]> {
     const loaded = await loadModel(xml, this.options.limits);
     if (!loaded.ok) {
-      throw new ValidationError(`The BPMN file has ${loaded.problems.length} problem(s) and was not deployed`, loaded.problems);
+      throw new ValidationError(
+        `The BPMN file has ${loaded.problems.length} problem(s) and was not deployed`,
+        loaded.problems,
+      );
     }
     const text = typeof xml === 'string' ? xml : xml.toString('utf8');
     const checksum = createHash('sha256').update(text).digest('hex');
@@ -186,7 +192,10 @@ export class Engine {
     }
     const { process } = await this.processFor(definition.id);
     const variables = checkVariables(options.variables, `the start of ${processKey}`);
-    if (options.businessKey !== undefined && (typeof options.businessKey !== 'string' || options.businessKey.length > 255)) {
+    if (
+      options.businessKey !== undefined &&
+      (typeof options.businessKey !== 'string' || options.businessKey.length > 255)
+    ) {
       throw new InvalidVariablesError('businessKey must be a string of at most 255 characters');
     }
     const instanceId = this.newId();
@@ -219,7 +228,8 @@ export class Engine {
         await this.store.commit(changes);
       } catch (err) {
         // A lost connection during COMMIT leaves the outcome unknown: the instance id tells.
-        if (await this.store.getInstance(instanceId).catch(() => undefined)) return this.getInstance(instanceId);
+        if (await this.store.getInstance(instanceId).catch(() => undefined))
+          return this.getInstance(instanceId);
         if (isRetryable(err) && attempt < this.maxAttempts) {
           await backoff(attempt);
           continue;
@@ -242,20 +252,31 @@ export class Engine {
     return this.command(task.instanceId, options.actor ?? null, (work, runner) => {
       const open = work.tasks.get(taskId);
       if (!open || open.state !== 'created') {
-        throw new InvalidStateError(`Expected task ${taskId} to be open, but it was already completed or canceled`, {
-          taskId,
-        });
+        throw new InvalidStateError(
+          `Expected task ${taskId} to be open, but it was already completed or canceled`,
+          {
+            taskId,
+          },
+        );
       }
       const token = work.executions.get(open.executionId);
       if (!token || token.state !== 'waiting') {
-        throw new InvalidStateError(`Expected the token of task ${taskId} to be waiting, but it is ${token?.state ?? 'gone'}`);
+        throw new InvalidStateError(
+          `Expected the token of task ${taskId} to be waiting, but it is ${token?.state ?? 'gone'}`,
+        );
       }
       for (const [name, value] of Object.entries(variables)) work.setVariable(name, value);
       open.state = 'completed';
       open.endedAt = runner.now;
       open.completedBy = options.actor ?? null;
       work.touch(open.id);
-      runner.event('TASK_COMPLETED', runner.element(open.elementId), token, { variables: Object.keys(variables) }, open.id);
+      runner.event(
+        'TASK_COMPLETED',
+        runner.element(open.elementId),
+        token,
+        { variables: Object.keys(variables) },
+        open.id,
+      );
       runner.resume(token, () => runner.takeOutgoing(token));
       return { ...open };
     });
@@ -275,7 +296,8 @@ export class Engine {
     const variables = checkVariables(options.variables, `the retry of incident ${incidentId}`);
     await this.command(incident.instanceId, options.actor ?? null, async (work, runner) => {
       const open = work.incidents.get(incidentId);
-      if (!open || open.state !== 'open') throw new InvalidStateError(`Expected incident ${incidentId} to be open, but it is resolved`);
+      if (!open || open.state !== 'open')
+        throw new InvalidStateError(`Expected incident ${incidentId} to be open, but it is resolved`);
       const token = work.executions.get(open.executionId);
       if (!token) throw new InvalidStateError(`The token of incident ${incidentId} no longer exists`);
       const job = open.jobId ? await this.store.getJob(open.jobId) : undefined;
@@ -302,7 +324,10 @@ export class Engine {
   }
 
   /** Cancels a running instance: every token ends, open tasks are canceled, pending jobs dropped. */
-  async cancelInstance(instanceId: string, options: { actor?: string; reason?: string } = {}): Promise<InstanceView> {
+  async cancelInstance(
+    instanceId: string,
+    options: { actor?: string; reason?: string } = {},
+  ): Promise<InstanceView> {
     await this.command(instanceId, options.actor ?? null, (work, runner) => {
       for (const token of work.childrenOf(null)) runner.removeToken(token, 'canceled');
       work.instance.status = 'canceled';
@@ -319,14 +344,24 @@ export class Engine {
    * Runs one service job (called by the worker for each queue delivery). Idempotent: a delivery for a job
    * that is no longer pending at that attempt does nothing. Returns what happened, for logs and tests.
    */
-  async handleServiceJob(jobId: string, attempt: number): Promise<'completed' | 'failed' | 'retrying' | 'skipped'> {
+  async handleServiceJob(
+    jobId: string,
+    attempt: number,
+  ): Promise<'completed' | 'failed' | 'retrying' | 'skipped'> {
     const job = await this.store.getJob(jobId);
     if (!job || job.state !== 'pending' || job.attempt !== attempt) return 'skipped';
     const instance = await this.store.getInstance(job.instanceId);
     if (!instance || instance.status !== 'running') return 'skipped';
     const handler = job.taskType ? this.handlers[job.taskType] : undefined;
     if (!handler) {
-      return this.failJob(job, new EngineError('NO_HANDLER', `No handler is registered for task type "${job.taskType}" (service task ${job.elementId})`), false);
+      return this.failJob(
+        job,
+        new EngineError(
+          'NO_HANDLER',
+          `No handler is registered for task type "${job.taskType}" (service task ${job.elementId})`,
+        ),
+        false,
+      );
     }
     let output: Record<string, unknown>;
     try {
@@ -344,18 +379,27 @@ export class Engine {
     } catch (err) {
       return this.failJob(job, err, true);
     }
-    const done = await this.command(job.instanceId, null, (work, runner) => {
-      const current = work.jobs.get(jobId);
-      if (!current || current.state !== 'pending' || current.attempt !== attempt) return false;
-      current.state = 'done';
-      current.updatedAt = runner.now;
-      work.touch(jobId);
-      for (const [name, value] of Object.entries(output)) work.setVariable(name, value);
-      const token = work.executions.get(current.executionId)!;
-      runner.event('JOB_COMPLETED', runner.element(current.elementId), token, { jobId, attempt, variables: Object.keys(output) });
-      runner.resume(token, () => runner.takeOutgoing(token));
-      return true;
-    }, { skipIfEnded: true });
+    const done = await this.command(
+      job.instanceId,
+      null,
+      (work, runner) => {
+        const current = work.jobs.get(jobId);
+        if (!current || current.state !== 'pending' || current.attempt !== attempt) return false;
+        current.state = 'done';
+        current.updatedAt = runner.now;
+        work.touch(jobId);
+        for (const [name, value] of Object.entries(output)) work.setVariable(name, value);
+        const token = work.executions.get(current.executionId)!;
+        runner.event('JOB_COMPLETED', runner.element(current.elementId), token, {
+          jobId,
+          attempt,
+          variables: Object.keys(output),
+        });
+        runner.resume(token, () => runner.takeOutgoing(token));
+        return true;
+      },
+      { skipIfEnded: true },
+    );
     return done ? 'completed' : 'skipped';
   }
 
@@ -371,7 +415,11 @@ export class Engine {
   async reconcile(options: { all?: boolean } = {}): Promise<number> {
     const now = this.clock.now();
     const cutoff = options.all ? now + 1 : now - this.relay.horizonMs;
-    const stale = await this.store.findStalePublishedJobs(cutoff, options.all ? Number.MAX_SAFE_INTEGER : cutoff, 1000);
+    const stale = await this.store.findStalePublishedJobs(
+      cutoff,
+      options.all ? Number.MAX_SAFE_INTEGER : cutoff,
+      1000,
+    );
     const republish: JobRecord[] = [];
     for (const job of stale) {
       const seq = await this.store.bumpPublishSeq(job.id, job.attempt);
@@ -464,11 +512,14 @@ export class Engine {
   }
 
   async history(instanceId: string): Promise<StoredHistoryRecord[]> {
-    if (!(await this.store.getInstance(instanceId))) throw new NotFoundError(`Process instance ${instanceId} does not exist`);
+    if (!(await this.store.getInstance(instanceId)))
+      throw new NotFoundError(`Process instance ${instanceId} does not exist`);
     return this.store.listHistory(instanceId);
   }
 
-  async listIncidents(query: { instanceId?: string; state?: IncidentRecord['state'] } = {}): Promise<IncidentRecord[]> {
+  async listIncidents(
+    query: { instanceId?: string; state?: IncidentRecord['state'] } = {},
+  ): Promise<IncidentRecord[]> {
     return this.store.listIncidents(query);
   }
 
@@ -483,7 +534,13 @@ export class Engine {
     for (let attempt = 1; ; attempt++) {
       const latest = await this.store.findDefinition(process.key);
       if (latest && latest.checksum === checksum) {
-        return { definitionId: latest.id, processKey: latest.processKey, version: latest.version, name: latest.name, isNew: false };
+        return {
+          definitionId: latest.id,
+          processKey: latest.processKey,
+          version: latest.version,
+          name: latest.name,
+          isNew: false,
+        };
       }
       const record: DefinitionRecord = {
         id: this.newId(),
@@ -498,7 +555,13 @@ export class Engine {
       };
       try {
         await this.store.insertDefinition(record);
-        return { definitionId: record.id, processKey: record.processKey, version: record.version, name: record.name, isNew: true };
+        return {
+          definitionId: record.id,
+          processKey: record.processKey,
+          version: record.version,
+          name: record.name,
+          isNew: true,
+        };
       } catch (err) {
         // Two deployments of the same key at once: the unique (key, version) lets one win; look again.
         if (attempt >= 5) throw err;
@@ -506,15 +569,21 @@ export class Engine {
     }
   }
 
-  private processFor(definitionId: string): Promise<{ definition: DefinitionRecord; process: ExecutableProcess }> {
+  private processFor(
+    definitionId: string,
+  ): Promise<{ definition: DefinitionRecord; process: ExecutableProcess }> {
     let entry = this.processes.get(definitionId);
     if (!entry) {
       entry = (async () => {
         const definition = await this.store.getDefinition(definitionId);
         if (!definition) throw new NotFoundError(`Process definition ${definitionId} does not exist`);
-        const loaded = await loadModel(definition.xml, { ...this.options.limits, maxBytes: Number.MAX_SAFE_INTEGER });
+        const loaded = await loadModel(definition.xml, {
+          ...this.options.limits,
+          maxBytes: Number.MAX_SAFE_INTEGER,
+        });
         const process = loaded.ok ? loaded.model.processes[definition.processKey] : undefined;
-        if (!process) throw new EngineError('VALIDATION_FAILED', `Stored definition ${definitionId} no longer compiles`);
+        if (!process)
+          throw new EngineError('VALIDATION_FAILED', `Stored definition ${definitionId} no longer compiles`);
         return { definition: { ...definition, xml: '' }, process };
       })();
       entry.catch(() => this.processes.delete(definitionId));
@@ -535,7 +604,9 @@ export class Engine {
       if (!snapshot) throw new NotFoundError(`Process instance ${instanceId} does not exist`);
       if (snapshot.instance.status !== 'running') {
         if (options.skipIfEnded) return false as T;
-        throw new InvalidStateError(`Expected instance ${instanceId} to be running, but it is ${snapshot.instance.status}`);
+        throw new InvalidStateError(
+          `Expected instance ${instanceId} to be running, but it is ${snapshot.instance.status}`,
+        );
       }
       const { process } = await this.processFor(snapshot.instance.definitionId);
       const now = this.clock.now();
@@ -553,7 +624,9 @@ export class Engine {
           continue;
         }
         if (err instanceof ConcurrencyError) {
-          throw new ConcurrencyError(`Instance ${instanceId} was changed by others ${attempt} times in a row; try again`);
+          throw new ConcurrencyError(
+            `Instance ${instanceId} was changed by others ${attempt} times in a row; try again`,
+          );
         }
         throw err;
       }
@@ -562,36 +635,66 @@ export class Engine {
     }
   }
 
-  private async failJob(job: JobRecord, error: unknown, retryable: boolean): Promise<'failed' | 'retrying' | 'skipped'> {
+  private async failJob(
+    job: JobRecord,
+    error: unknown,
+    retryable: boolean,
+  ): Promise<'failed' | 'retrying' | 'skipped'> {
     const message = (error instanceof Error ? error.message : String(error)).slice(0, 4000);
-    return this.command(job.instanceId, null, (work, runner) => {
-      const current = work.jobs.get(job.id);
-      if (!current || current.state !== 'pending' || current.attempt !== job.attempt) return 'skipped' as const;
-      const element = runner.element(current.elementId);
-      const token = work.executions.get(current.executionId)!;
-      current.lastError = message;
-      current.updatedAt = runner.now;
-      work.touch(current.id);
-      if (retryable && current.retriesLeft > 0) {
-        const delay = (parseDurationMs(element.retryBackoff ?? 'PT10S') ?? 10_000) * 2 ** (current.attempt - 1);
-        runner.event('JOB_FAILED', element, token, { jobId: current.id, attempt: current.attempt, error: message, retryInMs: delay });
-        current.attempt += 1;
-        current.retriesLeft -= 1;
-        current.publishSeq = 0;
-        current.publishedAt = null;
-        current.dueAt = runner.now + delay;
-        return 'retrying' as const;
-      }
-      current.state = 'failed';
-      runner.event('JOB_FAILED', element, token, { jobId: current.id, attempt: current.attempt, error: message });
-      const code = error instanceof EngineError && error.code === 'NO_HANDLER' ? 'NO_HANDLER' : 'JOB_FAILED';
-      runner.park(token, new EngineError(code, `Service task ${element.id} failed after ${current.attempt} attempt(s): ${message}`), current.id);
-      return 'failed' as const;
-    }, { skipIfEnded: true }).then((r) => (r === (false as unknown) ? 'skipped' : r));
+    return this.command(
+      job.instanceId,
+      null,
+      (work, runner) => {
+        const current = work.jobs.get(job.id);
+        if (!current || current.state !== 'pending' || current.attempt !== job.attempt)
+          return 'skipped' as const;
+        const element = runner.element(current.elementId);
+        const token = work.executions.get(current.executionId)!;
+        current.lastError = message;
+        current.updatedAt = runner.now;
+        work.touch(current.id);
+        if (retryable && current.retriesLeft > 0) {
+          const delay =
+            (parseDurationMs(element.retryBackoff ?? 'PT10S') ?? 10_000) * 2 ** (current.attempt - 1);
+          runner.event('JOB_FAILED', element, token, {
+            jobId: current.id,
+            attempt: current.attempt,
+            error: message,
+            retryInMs: delay,
+          });
+          current.attempt += 1;
+          current.retriesLeft -= 1;
+          current.publishSeq = 0;
+          current.publishedAt = null;
+          current.dueAt = runner.now + delay;
+          return 'retrying' as const;
+        }
+        current.state = 'failed';
+        runner.event('JOB_FAILED', element, token, {
+          jobId: current.id,
+          attempt: current.attempt,
+          error: message,
+        });
+        const code =
+          error instanceof EngineError && error.code === 'NO_HANDLER' ? 'NO_HANDLER' : 'JOB_FAILED';
+        runner.park(
+          token,
+          new EngineError(
+            code,
+            `Service task ${element.id} failed after ${current.attempt} attempt(s): ${message}`,
+          ),
+          current.id,
+        );
+        return 'failed' as const;
+      },
+      { skipIfEnded: true },
+    ).then((r) => (r === (false as unknown) ? 'skipped' : r));
   }
 
   private async publish(changes: ChangeSet): Promise<void> {
-    const jobs = [...changes.jobsInserted, ...changes.jobsUpdated].filter((j) => j.state === 'pending' && j.publishedAt === null);
+    const jobs = [...changes.jobsInserted, ...changes.jobsUpdated].filter(
+      (j) => j.state === 'pending' && j.publishedAt === null,
+    );
     if (jobs.length > 0) await this.publishJobs(jobs);
   }
 
@@ -613,7 +716,10 @@ export class Engine {
         );
         published.push(job);
       } catch (err) {
-        this.logger?.warn({ err, jobId: job.id }, 'queue did not accept a job; the outbox relay will publish it');
+        this.logger?.warn(
+          { err, jobId: job.id },
+          'queue did not accept a job; the outbox relay will publish it',
+        );
         break;
       }
     }
@@ -634,9 +740,16 @@ export function createEngine(options: EngineOptions): Engine {
 
 function hasChanges(c: ChangeSet): boolean {
   return (
-    c.executionsUpserted.length + c.executionsDeleted.length + c.tasksInserted.length + c.tasksUpdated.length +
-      c.jobsInserted.length + c.jobsUpdated.length + c.incidentsInserted.length + c.incidentsUpdated.length +
-      c.history.length + Object.keys(c.variablesSet).length >
+    c.executionsUpserted.length +
+      c.executionsDeleted.length +
+      c.tasksInserted.length +
+      c.tasksUpdated.length +
+      c.jobsInserted.length +
+      c.jobsUpdated.length +
+      c.incidentsInserted.length +
+      c.incidentsUpdated.length +
+      c.history.length +
+      Object.keys(c.variablesSet).length >
     0
   );
 }

@@ -84,5 +84,7 @@ export class IncidentError extends EngineError {}
 
 /** True for errors after which re-running the whole command from a fresh load is safe and useful. */
 export function isRetryable(err: unknown): boolean {
-  return err instanceof EngineError && (err.code === 'CONCURRENT_MODIFICATION' || err.code === 'STORE_UNAVAILABLE');
+  return (
+    err instanceof EngineError && (err.code === 'CONCURRENT_MODIFICATION' || err.code === 'STORE_UNAVAILABLE')
+  );
 }

@@ -25,7 +25,8 @@ export async function runDeploy(
       } catch (e) {
         failed = true;
         if (e instanceof EngineError && e.code === 'VALIDATION_FAILED') {
-          for (const p of (e.details as Parameters<typeof formatProblem>[1][]) ?? []) err(formatProblem(file, p));
+          for (const p of (e.details as Parameters<typeof formatProblem>[1][]) ?? [])
+            err(formatProblem(file, p));
         } else {
           err(`${file}: ${(e as Error).message}`);
         }

@@ -10,7 +10,11 @@ import { openRuntime, type Runtime } from '../runtime.js';
 
 const PROCESSES_DIR = fileURLToPath(new URL('../../processes/', import.meta.url));
 
-export async function runStart(config: Config, command: 'start' | 'worker' | 'migrate', out: (line: string) => void): Promise<number> {
+export async function runStart(
+  config: Config,
+  command: 'start' | 'worker' | 'migrate',
+  out: (line: string) => void,
+): Promise<number> {
   const runtime = await openRuntime(config);
   const where = `${config.DATABASE_URL.replace(/\/\/[^@]*@/, '//***@')} + ${config.REDIS_URL ? 'Bull/Redis' : 'in-process queue'}`;
   if (command === 'migrate') {
@@ -35,7 +39,9 @@ async function deployBundledProcesses(runtime: Runtime, out: (line: string) => v
   for (const file of await findBpmnFiles(PROCESSES_DIR)) {
     const deployed = await runtime.engine.deploy(await readFile(file), { deployedBy: 'system' });
     for (const d of deployed) {
-      out(`${d.isNew ? 'Deployed' : 'Up to date'}: ${d.processKey} v${d.version} (${relative(PROCESSES_DIR, file)})`);
+      out(
+        `${d.isNew ? 'Deployed' : 'Up to date'}: ${d.processKey} v${d.version} (${relative(PROCESSES_DIR, file)})`,
+      );
     }
   }
 }

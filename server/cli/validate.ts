@@ -46,7 +46,10 @@ async function validateFile(file: string, limits?: Partial<ModelLimits>): Promis
 }
 
 /** Reads a file, refusing (without reading it) one larger than `maxBytes`. */
-async function readLimited(file: string, maxBytes: number): Promise<{ bytes: Uint8Array } | { problem: Problem }> {
+async function readLimited(
+  file: string,
+  maxBytes: number,
+): Promise<{ bytes: Uint8Array } | { problem: Problem }> {
   try {
     const handle = await open(file, 'r');
     try {

@@ -6,8 +6,14 @@ const HEADER =
 
 /** start → fork → N user tasks b1…bN → join → end. */
 export function parallelBranches(key: string, branches: number): string {
-  const parts: string[] = [`<bpmn:process id="${key}" isExecutable="true">`, '<bpmn:startEvent id="start" />'];
-  parts.push('<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="fork" />', '<bpmn:parallelGateway id="fork" />');
+  const parts: string[] = [
+    `<bpmn:process id="${key}" isExecutable="true">`,
+    '<bpmn:startEvent id="start" />',
+  ];
+  parts.push(
+    '<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="fork" />',
+    '<bpmn:parallelGateway id="fork" />',
+  );
   for (let i = 1; i <= branches; i++) {
     parts.push(
       `<bpmn:sequenceFlow id="in${i}" sourceRef="fork" targetRef="b${i}" />`,
@@ -15,14 +21,20 @@ export function parallelBranches(key: string, branches: number): string {
       `<bpmn:sequenceFlow id="out${i}" sourceRef="b${i}" targetRef="join" />`,
     );
   }
-  parts.push('<bpmn:parallelGateway id="join" />', '<bpmn:sequenceFlow id="f9" sourceRef="join" targetRef="end" />');
+  parts.push(
+    '<bpmn:parallelGateway id="join" />',
+    '<bpmn:sequenceFlow id="f9" sourceRef="join" targetRef="end" />',
+  );
   parts.push('<bpmn:endEvent id="end" />', '</bpmn:process>');
   return `${HEADER}${parts.join('\n')}</bpmn:definitions>`;
 }
 
 /** start → service tasks s1…sN (one task type) → end. */
 export function serviceChain(key: string, steps: number, taskType: string): string {
-  const parts: string[] = [`<bpmn:process id="${key}" isExecutable="true">`, '<bpmn:startEvent id="start" />'];
+  const parts: string[] = [
+    `<bpmn:process id="${key}" isExecutable="true">`,
+    '<bpmn:startEvent id="start" />',
+  ];
   let previous = 'start';
   for (let i = 1; i <= steps; i++) {
     parts.push(
@@ -31,7 +43,11 @@ export function serviceChain(key: string, steps: number, taskType: string): stri
     );
     previous = `s${i}`;
   }
-  parts.push(`<bpmn:sequenceFlow id="fEnd" sourceRef="${previous}" targetRef="end" />`, '<bpmn:endEvent id="end" />', '</bpmn:process>');
+  parts.push(
+    `<bpmn:sequenceFlow id="fEnd" sourceRef="${previous}" targetRef="end" />`,
+    '<bpmn:endEvent id="end" />',
+    '</bpmn:process>',
+  );
   return `${HEADER}${parts.join('\n')}</bpmn:definitions>`;
 }
 
@@ -43,7 +59,11 @@ export function singleTask(key: string, taskName = '审核'): string {
 }
 
 /** Runs `fn` over `items` with at most `limit` at once; resolves with the settled results in order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
   const results: PromiseSettledResult<R>[] = new Array(items.length);
   let next = 0;
   await Promise.all(

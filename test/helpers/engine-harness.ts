@@ -64,7 +64,10 @@ export function uniqueName(prefix: string): string {
   return `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
 }
 
-export async function createTestEngine(backend: Backend, options: TestEngineOptions = {}): Promise<TestEngine> {
+export async function createTestEngine(
+  backend: Backend,
+  options: TestEngineOptions = {},
+): Promise<TestEngine> {
   const name = uniqueName('fbpm_t');
   const databaseUrl = backend === 'mysql' ? `${MYSQL_ROOT_URL}/${name}` : ':memory:';
   const queuePrefix = backend === 'mysql' ? name : undefined;
@@ -110,7 +113,11 @@ export async function createTestEngine(backend: Backend, options: TestEngineOpti
 }
 
 /** Runs `define` once per backend, each inside its own describe block. */
-export function forEachBackend(title: string, define: (backend: Backend) => void, backends: Backend[] = ['mysql', 'sqlite']): void {
+export function forEachBackend(
+  title: string,
+  define: (backend: Backend) => void,
+  backends: Backend[] = ['mysql', 'sqlite'],
+): void {
   for (const backend of backends) {
     describe(`${title} [${backend === 'mysql' ? 'MariaDB + Bull' : 'SQLite + in-process queue'}]`, function () {
       define(backend);
@@ -140,7 +147,10 @@ export function fixture(meta: ImportMeta, file: string): string {
 }
 
 /** Rows of an aggregate query as plain objects with numbers (MySQL returns counts as strings, SQLite as numbers). */
-export function countRows<K extends string>(rows: unknown, ...keys: K[]): Array<Record<K, string> & { n: number }> {
+export function countRows<K extends string>(
+  rows: unknown,
+  ...keys: K[]
+): Array<Record<K, string> & { n: number }> {
   return (rows as Array<Record<string, unknown>>).map((r) => {
     const out: Record<string, unknown> = { n: Number(r.n) };
     for (const k of keys) out[k] = String(r[k]);

@@ -38,7 +38,10 @@ export function connectDatabase(options: DatabaseOptions): Knex {
       pool: {
         min: 0,
         max: options.poolMax ?? 10,
-        afterCreate(conn: { query: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) {
+        afterCreate(
+          conn: { query: (sql: string, cb: (err: Error | null) => void) => void },
+          done: (err: Error | null, conn: unknown) => void,
+        ) {
           conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', (err) => {
             if (err) return done(err, conn);
             conn.query("SET time_zone = '+00:00'", (err2) => done(err2, conn));
@@ -71,7 +74,8 @@ export function connectDatabase(options: DatabaseOptions): Knex {
 export async function ensureMysqlDatabase(url: string): Promise<void> {
   const parsed = new URL(url.replace(/^(mysql2|mariadb):/, 'mysql:'));
   const name = parsed.pathname.replace(/^\//, '');
-  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`Expected a database name of letters, digits and _, but got "${name}"`);
+  if (!/^[A-Za-z0-9_]+$/.test(name))
+    throw new Error(`Expected a database name of letters, digits and _, but got "${name}"`);
   parsed.pathname = '/';
   const admin = connectDatabase({ url: parsed.toString(), poolMax: 1 });
   try {

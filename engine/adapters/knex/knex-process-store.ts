@@ -62,7 +62,16 @@ export class KnexProcessStore implements ProcessStore {
   async listDefinitions(processKey?: string): Promise<Omit<DefinitionRecord, 'xml'>[]> {
     const rows = await this.guard(() => {
       const q = this.knex('process_definitions')
-        .select('id', 'process_key', 'version', 'name', 'version_tag', 'checksum', 'deployed_by', 'deployed_at')
+        .select(
+          'id',
+          'process_key',
+          'version',
+          'name',
+          'version_tag',
+          'checksum',
+          'deployed_by',
+          'deployed_at',
+        )
         .orderBy([{ column: 'process_key' }, { column: 'version' }]);
       return processKey ? q.where({ process_key: processKey }) : q;
     });
@@ -198,14 +207,18 @@ export class KnexProcessStore implements ProcessStore {
                 .from('task_candidates as c')
                 .whereRaw('c.task_id = t.id')
                 .andWhere((k) => {
-                  if (query.candidateUser !== undefined) k.orWhere({ 'c.kind': 'user', 'c.value': query.candidateUser });
-                  if (roles.length > 0) k.orWhere((r) => r.where('c.kind', 'role').whereIn('c.value', [...roles]));
+                  if (query.candidateUser !== undefined)
+                    k.orWhere({ 'c.kind': 'user', 'c.value': query.candidateUser });
+                  if (roles.length > 0)
+                    k.orWhere((r) => r.where('c.kind', 'role').whereIn('c.value', [...roles]));
                 });
             });
           }
         });
       }
-      const column = { createdAt: 't.created_at', dueAt: 't.due_at', priority: 't.priority' }[query.sortBy ?? 'createdAt'];
+      const column = { createdAt: 't.created_at', dueAt: 't.due_at', priority: 't.priority' }[
+        query.sortBy ?? 'createdAt'
+      ];
       return q
         .orderBy(column, query.sortOrder ?? 'asc')
         .orderBy('t.id')
@@ -225,7 +238,10 @@ export class KnexProcessStore implements ProcessStore {
     return row ? incidentFromRow(row) : undefined;
   }
 
-  async listIncidents(query: { instanceId?: string; state?: IncidentRecord['state'] }): Promise<IncidentRecord[]> {
+  async listIncidents(query: {
+    instanceId?: string;
+    state?: IncidentRecord['state'];
+  }): Promise<IncidentRecord[]> {
     const rows = await this.guard(() => {
       const q = this.knex('incidents').orderBy('created_at').orderBy('id').limit(1000);
       if (query.instanceId) q.where({ instance_id: query.instanceId });
@@ -237,7 +253,9 @@ export class KnexProcessStore implements ProcessStore {
 
   async loadVariables(instanceId: string): Promise<Record<string, unknown>> {
     const rows = await this.guard(() =>
-      this.knex('variables').where({ instance_id: instanceId, scope_id: instanceId }).select('name', 'value_json'),
+      this.knex('variables')
+        .where({ instance_id: instanceId, scope_id: instanceId })
+        .select('name', 'value_json'),
     );
     const variables: Record<string, unknown> = Object.create(null);
     for (const row of rows) variables[String(row.name)] = JSON.parse(String(row.value_json));
@@ -274,7 +292,11 @@ export class KnexProcessStore implements ProcessStore {
     return rows.map(jobFromRow);
   }
 
-  async findStalePublishedJobs(publishedBefore: number, dueBefore: number, limit: number): Promise<JobRecord[]> {
+  async findStalePublishedJobs(
+    publishedBefore: number,
+    dueBefore: number,
+    limit: number,
+  ): Promise<JobRecord[]> {
     const rows = await this.guard(() =>
       this.knex('jobs')
         .where({ state: 'pending' })
@@ -286,13 +308,17 @@ export class KnexProcessStore implements ProcessStore {
     return rows.map(jobFromRow);
   }
 
-  async markJobsPublished(jobs: readonly Pick<JobRecord, 'id' | 'attempt' | 'publishSeq'>[], at: number): Promise<void> {
+  async markJobsPublished(
+    jobs: readonly Pick<JobRecord, 'id' | 'attempt' | 'publishSeq'>[],
+    at: number,
+  ): Promise<void> {
     if (jobs.length === 0) return;
     await this.guard(() =>
       this.knex('jobs')
         .where({ state: 'pending' })
         .andWhere((q) => {
-          for (const job of jobs) q.orWhere({ id: job.id, attempt: job.attempt, publish_seq: job.publishSeq });
+          for (const job of jobs)
+            q.orWhere({ id: job.id, attempt: job.attempt, publish_seq: job.publishSeq });
         })
         .update({ published_at: dbTime(at) }),
     );
@@ -320,7 +346,9 @@ export class KnexProcessStore implements ProcessStore {
 
   private async withCandidates(rows: Record<string, unknown>[]): Promise<TaskRecord[]> {
     if (rows.length === 0) return [];
-    const candidates: { task_id: string; kind: string; value: string }[] = await this.knex('task_candidates').whereIn(
+    const candidates: { task_id: string; kind: string; value: string }[] = await this.knex(
+      'task_candidates',
+    ).whereIn(
       'task_id',
       rows.map((r) => String(r.id)),
     );
@@ -350,7 +378,8 @@ export class KnexProcessStore implements ProcessStore {
 export function isTransientDatabaseError(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const e = err as { errno?: number; code?: string; name?: string; message?: string };
-  if (e.errno === 1213 || e.errno === 1205 || e.errno === 1020 || e.errno === 2006 || e.errno === 2013) return true;
+  if (e.errno === 1213 || e.errno === 1205 || e.errno === 1020 || e.errno === 2006 || e.errno === 2013)
+    return true;
   const transientCodes = [
     'PROTOCOL_CONNECTION_LOST',
     'ECONNRESET',
@@ -367,6 +396,10 @@ export function isTransientDatabaseError(err: unknown): boolean {
   return e.name === 'KnexTimeoutError';
 }
 
-async function insertAll(trx: Knex.Transaction, table: string, rows: Record<string, unknown>[]): Promise<void> {
+async function insertAll(
+  trx: Knex.Transaction,
+  table: string,
+  rows: Record<string, unknown>[],
+): Promise<void> {
   for (let i = 0; i < rows.length; i += BATCH) await trx(table).insert(rows.slice(i, i + BATCH));
 }

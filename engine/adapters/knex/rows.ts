@@ -18,7 +18,8 @@ type Row = Record<string, unknown>;
 export function toTime(value: unknown): number {
   if (value instanceof Date) return value.getTime();
   if (typeof value === 'number') return value;
-  if (typeof value === 'string') return /^\d+$/.test(value) ? Number(value) : Date.parse(`${value.replace(' ', 'T')}Z`);
+  if (typeof value === 'string')
+    return /^\d+$/.test(value) ? Number(value) : Date.parse(`${value.replace(' ', 'T')}Z`);
   throw new Error(`Expected a time value, but got ${typeof value}`);
 }
 
@@ -271,6 +272,9 @@ export function historyFromRow(r: Row): StoredHistoryRecord {
     taskId: str(r.task_id),
     actor: str(r.actor),
     at: toTime(r.at),
-    data: r.data_json === null || r.data_json === undefined ? null : (JSON.parse(String(r.data_json)) as Record<string, unknown>),
+    data:
+      r.data_json === null || r.data_json === undefined
+        ? null
+        : (JSON.parse(String(r.data_json)) as Record<string, unknown>),
   };
 }

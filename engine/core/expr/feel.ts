@@ -15,9 +15,7 @@ export interface Expression {
   readonly source: string;
 }
 
-export type EvaluationOutcome =
-  | { ok: true; value: unknown }
-  | { ok: false; reason: string };
+export type EvaluationOutcome = { ok: true; value: unknown } | { ok: false; reason: string };
 
 /** Strips the optional leading `=` and surrounding white space. */
 export function normalizeExpression(text: string): string {

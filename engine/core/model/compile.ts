@@ -161,7 +161,11 @@ function compileAssignment(task: BpmnElement): TaskAssignment {
   return {
     ...optional(
       'assignee',
-      assignee === undefined ? undefined : isExpression(assignee) ? expression(assignee) : { literal: assignee.trim() },
+      assignee === undefined
+        ? undefined
+        : isExpression(assignee)
+          ? expression(assignee)
+          : { literal: assignee.trim() },
     ),
     ...optional(
       'candidateUsers',
@@ -196,7 +200,8 @@ function commaList(value: string): string[] {
 
 function requireId(element: BpmnElement | undefined): string {
   const id = elementId(element);
-  if (id === undefined) throw new Error(`Expected ${element?.$type ?? 'a referenced element'} to have an id, but it has none`);
+  if (id === undefined)
+    throw new Error(`Expected ${element?.$type ?? 'a referenced element'} to have an id, but it has none`);
   return id;
 }
 

@@ -26,7 +26,8 @@ export const DEFAULT_MODEL_LIMITS: ModelLimits = Object.freeze({
 export const INPUT_LIMITS_RULE = 'input-limits';
 
 /** The input passed every limit: `text` is the decoded document. */
-export type LimitsCheck = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly problems: Problem[] };
+export type LimitsCheck =
+  { readonly ok: true; readonly text: string } | { readonly ok: false; readonly problems: Problem[] };
 
 /** Fills unset limits with the defaults. */
 export function resolveLimits(limits?: Partial<ModelLimits>): ModelLimits {
@@ -51,7 +52,8 @@ export function checkInputLimits(input: string | Uint8Array, limits?: Partial<Mo
     if (size > maxBytes) return { ok: false, problems: [oversizeProblem(size, maxBytes)] };
     text = input;
   } else {
-    if (input.byteLength > maxBytes) return { ok: false, problems: [oversizeProblem(input.byteLength, maxBytes)] };
+    if (input.byteLength > maxBytes)
+      return { ok: false, problems: [oversizeProblem(input.byteLength, maxBytes)] };
     try {
       text = new TextDecoder('utf-8', { fatal: true }).decode(input);
     } catch {
@@ -65,7 +67,8 @@ export function checkInputLimits(input: string | Uint8Array, limits?: Partial<Mo
 
   const scan = scanTags(text, maxElements, maxDepth);
   if (scan === 'elements') return fail(`BPMN file has more than ${maxElements} XML elements, the limit`);
-  if (scan === 'depth') return fail(`BPMN file nests XML elements more than ${maxDepth} levels deep, the limit`);
+  if (scan === 'depth')
+    return fail(`BPMN file nests XML elements more than ${maxDepth} levels deep, the limit`);
   return { ok: true, text };
 }
 
@@ -167,6 +170,10 @@ function tagEnd(text: string, from: number): number {
 
 function isNameStart(code: number): boolean {
   return (
-    (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || code === 0x5f || code === 0x3a || code > 0x7f
+    (code >= 0x41 && code <= 0x5a) ||
+    (code >= 0x61 && code <= 0x7a) ||
+    code === 0x5f ||
+    code === 0x3a ||
+    code > 0x7f
   );
 }

@@ -21,7 +21,10 @@ export const INTERNAL_ERROR_RULE = 'internal-error';
  * Parses, validates and compiles a BPMN file. `ok: false` carries every problem (limits, XML, parser warnings
  * and rule violations); `ok: true` means the model is deployable as is.
  */
-export async function loadModel(input: string | Uint8Array, limits?: Partial<ModelLimits>): Promise<LoadModelResult> {
+export async function loadModel(
+  input: string | Uint8Array,
+  limits?: Partial<ModelLimits>,
+): Promise<LoadModelResult> {
   const parsed = await parseBpmn(input, limits);
   const { definitions } = parsed;
   if (!definitions) return { ok: false, problems: parsed.problems };
@@ -50,7 +53,12 @@ export function formatProblem(file: string, problem: Problem): string {
 
 function internalError(step: string, err: unknown): Problem {
   const message = err instanceof Error ? err.message : String(err);
-  return { elementId: '-', elementType: '-', rule: INTERNAL_ERROR_RULE, message: `internal error while ${step} the model: ${message}` };
+  return {
+    elementId: '-',
+    elementType: '-',
+    rule: INTERNAL_ERROR_RULE,
+    message: `internal error while ${step} the model: ${message}`,
+  };
 }
 
 function flat(line: string): string {

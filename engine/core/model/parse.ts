@@ -6,7 +6,7 @@
  * warnings and keeps going (reliability.md §4.1), so every warning is a problem (rule `parser-warnings`):
  * a model the parser had to guess about is never deployed.
  */
-// @ts-ignore -- bpmn-moddle 10 ships types for its model (bpmn-moddle/types) but none for its entry point
+// @ts-expect-error -- bpmn-moddle 10 ships types for its model (bpmn-moddle/types) but none for its entry point
 import { BpmnModdle } from 'bpmn-moddle';
 
 import fiscalDescriptor from './fiscal.moddle.json' with { type: 'json' };
@@ -27,7 +27,10 @@ export interface ParseResult {
 }
 
 /** Parses a BPMN file under the input limits; `problems` is empty only for a clean parse. */
-export async function parseBpmn(input: string | Uint8Array, limits?: Partial<ModelLimits>): Promise<ParseResult> {
+export async function parseBpmn(
+  input: string | Uint8Array,
+  limits?: Partial<ModelLimits>,
+): Promise<ParseResult> {
   const checked = checkInputLimits(input, limits);
   if (!checked.ok) return { definitions: undefined, problems: checked.problems };
   const { text } = checked;
@@ -44,11 +47,22 @@ export async function parseBpmn(input: string | Uint8Array, limits?: Partial<Mod
   if (!isElement(definitions) || definitions.$type !== 'bpmn:Definitions') {
     return fatal('the document root is not bpmn:definitions');
   }
-  const warnings = Array.isArray(result.warnings) ? result.warnings : [];
+  const warnings = (Array.isArray(result.warnings) ? result.warnings : []).filter(
+    (warning) => !isHarmlessEncodingWarning(warning, text),
+  );
   return { definitions, problems: warnings.map((warning) => warningProblem(warning, text)) };
 }
 
 // helpers //////
+
+/**
+ * Files from other modelers often declare `encoding="ISO-8859-1"`; the parser reads UTF-8 and warns. When
+ * every character is ASCII the two encodings agree byte for byte, so the declaration changes nothing.
+ */
+function isHarmlessEncodingWarning(warning: ModdleWarning, text: string): boolean {
+  const message = typeof warning.message === 'string' ? warning.message : '';
+  return /unsupported document encoding/i.test(message) && /^[\x00-\x7f]*$/.test(text);
+}
 
 interface ModdleWarning {
   readonly message?: unknown;
@@ -74,7 +88,10 @@ function moddle(): Moddle {
 }
 
 function fatal(message: string): ParseResult {
-  return { definitions: undefined, problems: [{ elementId: '-', elementType: '-', rule: XML_PARSE_RULE, message }] };
+  return {
+    definitions: undefined,
+    problems: [{ elementId: '-', elementType: '-', rule: XML_PARSE_RULE, message }],
+  };
 }
 
 /** The message of a fromXML rejection, with the first warning's detail when it explains more. */
@@ -97,11 +114,17 @@ function warningProblem(warning: ModdleWarning, text: string): Problem {
     const id = typeof element.id === 'string' && element.id !== '' ? element.id : '-';
     const property = typeof warning.property === 'string' ? warning.property : undefined;
     const detail = property && raw.startsWith('unresolved reference') ? ` in ${property}` : '';
-    return { elementId: id, elementType: element.$type, rule: PARSER_WARNINGS_RULE, message: clip(firstLine(raw) + detail) };
+    return {
+      elementId: id,
+      elementType: element.$type,
+      rule: PARSER_WARNINGS_RULE,
+      message: clip(firstLine(raw) + detail),
+    };
   }
   const described = describeParserMessage(raw, text);
   let message = described.message;
-  if (raw.startsWith('unsupported document encoding')) message += '; save the file as UTF-8 and declare encoding="UTF-8"';
+  if (raw.startsWith('unsupported document encoding'))
+    message += '; save the file as UTF-8 and declare encoding="UTF-8"';
   return {
     elementId: described.elementId ?? '-',
     elementType: described.elementType ?? '-',
@@ -176,5 +199,7 @@ function clip(message: string): string {
 }
 
 function isElement(value: unknown): value is BpmnElement {
-  return typeof value === 'object' && value !== null && typeof (value as { $type?: unknown }).$type === 'string';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { $type?: unknown }).$type === 'string'
+  );
 }

@@ -12,7 +12,14 @@ import { type BpmnElement, type Rule, elementId, indexDefinitions } from './rule
  */
 export function validateDefinitions(definitions: unknown, rules: readonly Rule[] = RULES): Problem[] {
   if (!isDefinitions(definitions)) {
-    return [{ elementId: '-', elementType: '-', rule: 'executable-process', message: 'the document is not a BPMN definitions element' }];
+    return [
+      {
+        elementId: '-',
+        elementType: '-',
+        rule: 'executable-process',
+        message: 'the document is not a BPMN definitions element',
+      },
+    ];
   }
   const model = indexDefinitions(definitions);
   const problems: Problem[] = [];
@@ -53,5 +60,7 @@ function codeUnitOrder(a: string, b: string): number {
 }
 
 function isDefinitions(value: unknown): value is BpmnElement {
-  return typeof value === 'object' && value !== null && (value as { $type?: unknown }).$type === 'bpmn:Definitions';
+  return (
+    typeof value === 'object' && value !== null && (value as { $type?: unknown }).$type === 'bpmn:Definitions'
+  );
 }

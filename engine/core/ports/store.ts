@@ -73,7 +73,10 @@ export interface ProcessStore {
   /** Pending jobs published before `publishedBefore` and due before `dueBefore`: their wake-up may be lost. */
   findStalePublishedJobs(publishedBefore: number, dueBefore: number, limit: number): Promise<JobRecord[]>;
   /** Records that the given job attempts were handed to the queue (only if the row is still at that attempt/seq). */
-  markJobsPublished(jobs: readonly Pick<JobRecord, 'id' | 'attempt' | 'publishSeq'>[], at: number): Promise<void>;
+  markJobsPublished(
+    jobs: readonly Pick<JobRecord, 'id' | 'attempt' | 'publishSeq'>[],
+    at: number,
+  ): Promise<void>;
   /** Moves a pending job's publishSeq by one so it can be published under a fresh queue id. */
   bumpPublishSeq(jobId: string, attempt: number): Promise<number | undefined>;
 

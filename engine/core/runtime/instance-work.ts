@@ -28,7 +28,11 @@ export class InstanceWork {
   private readonly newIds = new Set<string>();
   private readonly dirtyIds = new Set<string>();
 
-  private constructor(instance: InstanceRecord, expectedVersion: number | null, variables: Record<string, unknown>) {
+  private constructor(
+    instance: InstanceRecord,
+    expectedVersion: number | null,
+    variables: Record<string, unknown>,
+  ) {
     this.instance = { ...instance };
     this.expectedVersion = expectedVersion;
     this.variables = Object.assign(Object.create(null), variables);
@@ -90,7 +94,9 @@ export class InstanceWork {
   toChangeSet(now: number): ChangeSet {
     const unsettled = [...this.executions.values()].find((e) => e.state === 'active');
     if (unsettled) {
-      throw new Error(`Expected every token to be settled before commit, but ${unsettled.elementId} is still active`);
+      throw new Error(
+        `Expected every token to be settled before commit, but ${unsettled.elementId} is still active`,
+      );
     }
     const executionsUpserted = [...this.executions.values()].filter(
       (e) => this.originalExecutions.get(e.id) !== JSON.stringify(e),

@@ -84,13 +84,21 @@ export class Runner {
 
   element(id: string): ExecutableElement {
     const element = this.process.elements[id];
-    if (!element) throw new EngineError('NOT_FOUND', `Expected element ${id} in process ${this.process.key}, but it is not there`);
+    if (!element)
+      throw new EngineError(
+        'NOT_FOUND',
+        `Expected element ${id} in process ${this.process.key}, but it is not there`,
+      );
     return element;
   }
 
   flow(id: string): ExecutableFlow {
     const flow = this.process.flows[id];
-    if (!flow) throw new EngineError('NOT_FOUND', `Expected sequence flow ${id} in process ${this.process.key}, but it is not there`);
+    if (!flow)
+      throw new EngineError(
+        'NOT_FOUND',
+        `Expected sequence flow ${id} in process ${this.process.key}, but it is not there`,
+      );
     return flow;
   }
 
@@ -98,7 +106,10 @@ export class Runner {
   evaluate(source: string, what: string): unknown {
     const outcome = evaluateExpression(source, { ...this.work.variables });
     if (!outcome.ok) {
-      throw new IncidentError('EXPRESSION_FAILED', `${what}: ${outcome.reason} (instance ${this.work.instance.id})`);
+      throw new IncidentError(
+        'EXPRESSION_FAILED',
+        `${what}: ${outcome.reason} (instance ${this.work.instance.id})`,
+      );
     }
     return outcome.value;
   }
@@ -188,7 +199,13 @@ export class Runner {
 
   createTask(task: TaskRecord): void {
     this.work.addTask(task);
-    this.event('TASK_CREATED', this.element(task.elementId), this.work.executions.get(task.executionId) ?? null, null, task.id);
+    this.event(
+      'TASK_CREATED',
+      this.element(task.elementId),
+      this.work.executions.get(task.executionId) ?? null,
+      null,
+      task.id,
+    );
   }
 
   /** Ends a token and everything inside it: its tasks are canceled, jobs dropped, incidents resolved. */
@@ -210,7 +227,8 @@ export class Runner {
       }
     }
     for (const incident of this.work.incidents.values()) {
-      if (incident.executionId === token.id && incident.state === 'open') this.resolveIncident(incident.id, reason);
+      if (incident.executionId === token.id && incident.state === 'open')
+        this.resolveIncident(incident.id, reason);
     }
     this.work.executions.delete(token.id);
     this.event('ELEMENT_TERMINATED', this.element(token.elementId), token, { reason });
@@ -223,10 +241,15 @@ export class Runner {
     incident.resolvedAt = this.now;
     incident.resolvedBy = this.actor;
     this.work.touch(incident.id);
-    this.event('INCIDENT_RESOLVED', this.element(incident.elementId), this.work.executions.get(incident.executionId) ?? null, {
-      incidentId,
-      how,
-    });
+    this.event(
+      'INCIDENT_RESOLVED',
+      this.element(incident.elementId),
+      this.work.executions.get(incident.executionId) ?? null,
+      {
+        incidentId,
+        how,
+      },
+    );
   }
 
   /** Parks a token on an incident (also used by the executor for failed jobs). */

@@ -20,7 +20,8 @@ const UNCONDITIONAL_SOURCES: readonly string[] = [
 
 export const conditionalFlows: Rule = {
   id: 'conditional-flows',
-  description: 'Outgoing flows of a diverging exclusive or inclusive gateway need conditions or a default flow.',
+  description:
+    'Outgoing flows of a diverging exclusive or inclusive gateway need conditions or a default flow.',
   check(ctx) {
     const { elements, outgoing } = ctx.model;
     for (const { element } of elements) {
@@ -40,7 +41,10 @@ export const conditionalFlows: Rule = {
       if (CHOOSING_GATEWAYS.includes(element.$type) && outs.length > 1) {
         for (const flow of outs) {
           if (flow !== defaultFlow && !hasCondition(flow)) {
-            ctx.report(flow, `flow out of diverging gateway ${String(element.id)} has no condition and is not the default flow`);
+            ctx.report(
+              flow,
+              `flow out of diverging gateway ${String(element.id)} has no condition and is not the default flow`,
+            );
           }
         }
       }
@@ -48,7 +52,10 @@ export const conditionalFlows: Rule = {
       if (UNCONDITIONAL_SOURCES.includes(element.$type)) {
         for (const flow of outs) {
           if (hasCondition(flow)) {
-            ctx.report(flow, `a flow out of ${element.$type} ${String(element.id)} must not have a condition (it would be ignored)`);
+            ctx.report(
+              flow,
+              `a flow out of ${element.$type} ${String(element.id)} must not have a condition (it would be ignored)`,
+            );
           }
         }
       }

@@ -29,11 +29,13 @@ export const executableProcess: Rule = {
     for (const process of deployable) {
       const starts = noneStartEvents(children.get(process) ?? elementList(process, 'flowElements'));
       if (starts.length === 0) {
-        ctx.report(process, 'process has no none start event (a start event without event definition) at process level');
+        ctx.report(
+          process,
+          'process has no none start event (a start event without event definition) at process level',
+        );
       } else if (starts.length > 1) {
         ctx.report(process, `process has ${starts.length} none start events; exactly one is allowed`);
       }
     }
   },
 };
-

@@ -7,7 +7,14 @@
  * `fiscal:candidateUsers` when written as an expression (a value starting with `=`).
  */
 import { checkExpressionSyntax, normalizeExpression } from '../../expr/feel.js';
-import { type BpmnElement, type Rule, type RuleContext, SEQUENCE_FLOW, elementProp, stringProp } from './rule.js';
+import {
+  type BpmnElement,
+  type Rule,
+  type RuleContext,
+  SEQUENCE_FLOW,
+  elementProp,
+  stringProp,
+} from './rule.js';
 import { supportedElement } from './supported-elements.js';
 
 export const feelExpressions: Rule = {

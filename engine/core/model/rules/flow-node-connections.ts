@@ -32,12 +32,15 @@ export const flowNodeConnections: Rule = {
           if (outs === 0) ctx.report(element, 'start event has no outgoing sequence flow');
           break;
         case 'endEvent':
-          if (ins === 0) ctx.report(element, 'end event has no incoming sequence flow, so it can never be reached');
+          if (ins === 0)
+            ctx.report(element, 'end event has no incoming sequence flow, so it can never be reached');
           if (outs > 0) ctx.report(element, 'an end event must not have outgoing sequence flows');
           break;
         default:
-          if (ins === 0) ctx.report(element, 'element has no incoming sequence flow, so it can never be reached');
-          if (outs === 0) ctx.report(element, 'element has no outgoing sequence flow; end the path with an end event');
+          if (ins === 0)
+            ctx.report(element, 'element has no incoming sequence flow, so it can never be reached');
+          if (outs === 0)
+            ctx.report(element, 'element has no outgoing sequence flow; end the path with an end event');
       }
     }
   },
@@ -58,10 +61,17 @@ function checkFlow(
     const end = elementProp(flow, property);
     if (!end) {
       report(flow, `sequence flow has no ${role} (${property} is missing or names no element)`);
-    } else if (end.$type === SEQUENCE_FLOW || IGNORED_FLOW_ELEMENTS.includes(end.$type) || !scopeOf.has(end)) {
+    } else if (
+      end.$type === SEQUENCE_FLOW ||
+      IGNORED_FLOW_ELEMENTS.includes(end.$type) ||
+      !scopeOf.has(end)
+    ) {
       report(flow, `sequence flow ${role} ${describe(end)} is not a flow node of this process`);
     } else if (scopeOf.get(end) !== scope) {
-      report(flow, `sequence flow ${role} ${describe(end)} is in another scope; a sequence flow cannot cross a sub-process boundary`);
+      report(
+        flow,
+        `sequence flow ${role} ${describe(end)} is in another scope; a sequence flow cannot cross a sub-process boundary`,
+      );
     }
   }
 }

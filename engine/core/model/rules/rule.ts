@@ -168,15 +168,22 @@ export function noneStartEvents(elements: readonly BpmnElement[]): BpmnElement[]
   return elements.filter((e) => e.$type === 'bpmn:StartEvent' && eventDefinitions(e).length === 0);
 }
 
-/** True for an ISO 8601 duration of the `PnDTnHnMnS` form we support, e.g. `P3D`, `PT10S`, `P1DT12H`. */
+/**
+ * True for an ISO 8601 duration of the `PnDTnHnMnS` form we support, e.g. `P3D`, `PT10S`, `P1DT12H`, `PT0.5S`
+ * (whole numbers, a decimal fraction on seconds only; no years, months or weeks, whose length varies).
+ */
 export function isIsoDuration(value: string): boolean {
-  return /^P(?=\d|T\d)(?:\d{1,9}D)?(?:T(?=\d)(?:\d{1,9}H)?(?:\d{1,9}M)?(?:\d{1,9}S)?)?$/.test(value);
+  return /^P(?=\d|T\d)(?:\d{1,9}D)?(?:T(?=\d)(?:\d{1,9}H)?(?:\d{1,9}M)?(?:\d{1,9}(?:\.\d{1,9})?S)?)?$/.test(
+    value,
+  );
 }
 
 // helpers //////
 
 function isElement(value: unknown): value is BpmnElement {
-  return typeof value === 'object' && value !== null && typeof (value as { $type?: unknown }).$type === 'string';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { $type?: unknown }).$type === 'string'
+  );
 }
 
 function pushTo(map: Map<BpmnElement, BpmnElement[]>, key: BpmnElement, value: BpmnElement): void {

@@ -18,13 +18,21 @@ export const serviceTaskType: Rule = {
       }
       if (element.retries !== undefined) {
         const retries = numberProp(element, 'retries');
-        if (retries === undefined || !Number.isInteger(retries) || retries < MIN_RETRIES || retries > MAX_RETRIES) {
+        if (
+          retries === undefined ||
+          !Number.isInteger(retries) ||
+          retries < MIN_RETRIES ||
+          retries > MAX_RETRIES
+        ) {
           ctx.report(element, `fiscal:retries must be a whole number from ${MIN_RETRIES} to ${MAX_RETRIES}`);
         }
       }
       const backoff = stringProp(element, 'retryBackoff');
       if (backoff !== undefined && !isIsoDuration(backoff)) {
-        ctx.report(element, `fiscal:retryBackoff "${backoff}" is not an ISO 8601 duration such as PT10S or P1DT2H`);
+        ctx.report(
+          element,
+          `fiscal:retryBackoff "${backoff}" is not an ISO 8601 duration such as PT10S or P1DT2H`,
+        );
       }
     }
   },

@@ -6,7 +6,14 @@
  * definition, or loop) means adding it here and a behavior in runtime/behaviors/.
  */
 import type { ElementKind } from '../types.js';
-import { type BpmnElement, type Rule, SEQUENCE_FLOW, elementList, elementProp, eventDefinitions } from './rule.js';
+import {
+  type BpmnElement,
+  type Rule,
+  SEQUENCE_FLOW,
+  elementList,
+  elementProp,
+  eventDefinitions,
+} from './rule.js';
 
 export interface SupportedElement {
   readonly type: string;
@@ -88,12 +95,15 @@ export function supportedElement(element: BpmnElement): SupportedElement | undef
 
 export const supportedElements: Rule = {
   id: 'supported-elements',
-  description: 'Every flow element must be one the engine can execute, so nothing is silently skipped at run time.',
+  description:
+    'Every flow element must be one the engine can execute, so nothing is silently skipped at run time.',
   check(ctx) {
     for (const { element } of ctx.model.elements) {
       if (element.$type === SEQUENCE_FLOW || IGNORED_FLOW_ELEMENTS.includes(element.$type)) continue;
       const entry = BY_TYPE.get(element.$type);
-      const reason = entry ? unsupportedReason(element, entry) : withReason(`${element.$type} is not supported`, element.$type);
+      const reason = entry
+        ? unsupportedReason(element, entry)
+        : withReason(`${element.$type} is not supported`, element.$type);
       if (reason !== undefined) ctx.report(element, reason);
     }
     for (const root of elementList(ctx.model.definitions, 'rootElements')) {
@@ -110,7 +120,7 @@ export const supportedElements: Rule = {
 function unsupportedReason(element: BpmnElement, entry: SupportedElement): string | undefined {
   const type = element.$type;
   if (type === 'bpmn:SubProcess' && element.triggeredByEvent === true) {
-    return `${type} triggered by an event (event sub-process) is not supported: event sub-processes are not supported yet`;
+    return `${type} triggered by an event (event sub-process) is not supported yet`;
   }
   if (element.isForCompensation === true) {
     return withReason(`${type} marked isForCompensation is not supported`, 'bpmn:CompensateEventDefinition');

@@ -29,6 +29,7 @@ const behaviors: Record<ElementKind, Behavior> = {
 
 export function behaviorFor(element: ExecutableElement): Behavior {
   const behavior = behaviors[element.kind];
-  if (!behavior) throw new Error(`Expected a behavior for ${element.bpmnType} ${element.id}, but none is registered`);
+  if (!behavior)
+    throw new Error(`Expected a behavior for ${element.bpmnType} ${element.id}, but none is registered`);
   return behavior;
 }

@@ -44,7 +44,10 @@ function resolveAssignee(runner: Runner, assignment: TaskAssignment, elementId: 
   const value = runner.evaluate(rule.source, `Assignee of user task ${elementId}`);
   if (value === null) return null;
   if (typeof value !== 'string' || value.length === 0 || value.length > 64) {
-    throw new IncidentError('EXPRESSION_FAILED', `Expected the assignee of user task ${elementId} to be a user id, but got ${JSON.stringify(value)}`);
+    throw new IncidentError(
+      'EXPRESSION_FAILED',
+      `Expected the assignee of user task ${elementId} to be a user id, but got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }

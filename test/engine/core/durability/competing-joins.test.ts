@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import { countRows, createTestEngine, forEachBackend, type TestEngine } from '../../../helpers/engine-harness.js';
+import {
+  countRows,
+  createTestEngine,
+  forEachBackend,
+  type TestEngine,
+} from '../../../helpers/engine-harness.js';
 import { mapLimit, parallelBranches } from '../../../helpers/bpmn-builder.js';
 
 forEachBackend('durability/competing-joins', (backend) => {
@@ -21,8 +26,14 @@ forEachBackend('durability/competing-joins', (backend) => {
       (n) => t.engine.startInstance(`join${n}`),
     );
     assert.ok(started.every((r) => r.status === 'fulfilled'));
-    const tasks = await t.infrastructure.knex('user_tasks').where({ state: 'created' }).select('id', 'instance_id');
-    assert.equal(tasks.length, Array.from({ length: instances }, (_, i) => 2 + (i % 9)).reduce((a, b) => a + b, 0));
+    const tasks = await t.infrastructure
+      .knex('user_tasks')
+      .where({ state: 'created' })
+      .select('id', 'instance_id');
+    assert.equal(
+      tasks.length,
+      Array.from({ length: instances }, (_, i) => 2 + (i % 9)).reduce((a, b) => a + b, 0),
+    );
 
     // when every task is completed, in a shuffled order, many at once
     const shuffled = [...tasks].sort(() => Math.random() - 0.5);
@@ -30,9 +41,19 @@ forEachBackend('durability/competing-joins', (backend) => {
 
     // then
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    assert.deepEqual(failures.map((f) => String(f.reason)), []);
-    const statuses = await t.infrastructure.knex('process_instances').select('status').count({ n: '*' }).groupBy('status');
-    assert.deepEqual(countRows(statuses, 'status').map((s) => [s.status, s.n]), [['completed', instances]]);
+    assert.deepEqual(
+      failures.map((f) => String(f.reason)),
+      [],
+    );
+    const statuses = await t.infrastructure
+      .knex('process_instances')
+      .select('status')
+      .count({ n: '*' })
+      .groupBy('status');
+    assert.deepEqual(
+      countRows(statuses, 'status').map((s) => [s.status, s.n]),
+      [['completed', instances]],
+    );
     const joins = await t.infrastructure
       .knex('history_events')
       .where({ type: 'ELEMENT_COMPLETED', element_id: 'join' })
@@ -40,7 +61,10 @@ forEachBackend('durability/competing-joins', (backend) => {
       .count({ n: '*' })
       .groupBy('instance_id');
     assert.equal(joins.length, instances);
-    assert.ok(countRows(joins).every((j) => j.n === 1), 'a join fired more than once');
+    assert.ok(
+      countRows(joins).every((j) => j.n === 1),
+      'a join fired more than once',
+    );
     const left = await t.infrastructure.knex('executions').count({ n: '*' }).first();
     assert.equal(Number(left?.n), 0);
   });

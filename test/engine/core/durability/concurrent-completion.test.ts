@@ -18,7 +18,9 @@ forEachBackend('durability/concurrent-completion', (backend) => {
 
     // when
     const results = await Promise.allSettled(
-      Array.from({ length: 100 }, (_, i) => t.engine.completeTask(task!.id, { actor: `user${i}`, variables: { winner: i } })),
+      Array.from({ length: 100 }, (_, i) =>
+        t.engine.completeTask(task!.id, { actor: `user${i}`, variables: { winner: i } }),
+      ),
     );
 
     // then
@@ -26,7 +28,8 @@ forEachBackend('durability/concurrent-completion', (backend) => {
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     assert.equal(ok.length, 1);
     assert.equal(refused.length, 99);
-    for (const r of refused) assert.ok(['INVALID_STATE', 'CONCURRENT_MODIFICATION'].includes(r.reason.code), String(r.reason));
+    for (const r of refused)
+      assert.ok(['INVALID_STATE', 'CONCURRENT_MODIFICATION'].includes(r.reason.code), String(r.reason));
     const history = await t.engine.history(instance.id);
     assert.equal(history.filter((h) => h.type === 'TASK_COMPLETED').length, 1);
     const winner = (ok[0] as PromiseFulfilledResult<{ completedBy: string }>).value.completedBy;

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { countRows, createTestEngine, REDIS_URL, type TestEngine, waitFor } from '../../../helpers/engine-harness.js';
+import {
+  countRows,
+  createTestEngine,
+  REDIS_URL,
+  type TestEngine,
+  waitFor,
+} from '../../../helpers/engine-harness.js';
 import { mapLimit, serviceChain } from '../../../helpers/bpmn-builder.js';
 
 const WORKER = fileURLToPath(new URL('../../../fixtures/worker-process.ts', import.meta.url));
@@ -37,16 +43,30 @@ describe('durability/worker-crash [MariaDB + Bull, separate worker process]', fu
     this.timeout(180_000);
     const count = 500;
     const completed = async () =>
-      Number((await t.infrastructure.knex('process_instances').where({ status: 'completed' }).count({ n: '*' }).first())?.n);
+      Number(
+        (
+          await t.infrastructure
+            .knex('process_instances')
+            .where({ status: 'completed' })
+            .count({ n: '*' })
+            .first()
+        )?.n,
+      );
 
     // given 500 instances, each with 3 service jobs in a row, and a worker in another process
     const first = await startWorker(t);
     children.push(first);
-    const started = await mapLimit(Array.from({ length: count }), 16, () => t.engine.startInstance('crashChain'));
+    const started = await mapLimit(Array.from({ length: count }), 16, () =>
+      t.engine.startInstance('crashChain'),
+    );
     assert.ok(started.every((r) => r.status === 'fulfilled'));
 
     // when the worker is killed in the middle of the run
-    await waitFor(async () => (await completed()) >= count * 0.2, '20 % of the instances to complete', 60_000);
+    await waitFor(
+      async () => (await completed()) >= count * 0.2,
+      '20 % of the instances to complete',
+      60_000,
+    );
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
     const atKill = await completed();
@@ -66,7 +86,10 @@ describe('durability/worker-crash [MariaDB + Bull, separate worker process]', fu
       .having(knex.raw('count(*) > 1'));
     assert.deepEqual(duplicates, []);
     const jobs = await knex('jobs').select('state').count({ n: '*' }).groupBy('state');
-    assert.deepEqual(countRows(jobs, 'state').map((j) => [j.state, j.n]), [['done', count * 3]]);
+    assert.deepEqual(
+      countRows(jobs, 'state').map((j) => [j.state, j.n]),
+      [['done', count * 3]],
+    );
     const incidents = await knex('incidents').count({ n: '*' }).first();
     assert.equal(Number(incidents?.n), 0);
   });

@@ -27,6 +27,9 @@ forEachBackend('runtime/behaviors/end-event', (backend) => {
     assert.deepEqual(view.activeElementIds, []);
     assert.deepEqual(await t.openTasks(instance.id), []);
     const canceled = await t.engine.listTasks({ instanceId: instance.id, state: 'canceled' });
-    assert.deepEqual(canceled.map((x) => x.elementId), ['slow']);
+    assert.deepEqual(
+      canceled.map((x) => x.elementId),
+      ['slow'],
+    );
   });
 });

@@ -19,7 +19,9 @@ forEachBackend('runtime/behaviors/exclusive-gateway', (backend) => {
     it(`should route amountFen=${amountFen} to ${expected} (first true condition, else default)`, async function () {
       const instance = await t.engine.startInstance('exclusiveAmount', { variables: { amountFen } });
       assert.deepEqual(instance.activeElementIds, [expected]);
-      const flows = (await t.engine.history(instance.id)).filter((h) => h.type === 'FLOW_TAKEN' && h.elementId === 'byAmount');
+      const flows = (await t.engine.history(instance.id)).filter(
+        (h) => h.type === 'FLOW_TAKEN' && h.elementId === 'byAmount',
+      );
       assert.equal(flows.length, 1);
     });
   }
@@ -48,7 +50,10 @@ forEachBackend('runtime/behaviors/exclusive-gateway', (backend) => {
     assert.match(instance.incidents[0]!.message, /bpmn:ExclusiveGateway decide/);
 
     // when retried with a usable value
-    await t.engine.retryIncident(instance.incidents[0]!.id, { variables: { decision: 'reject' }, actor: 'ops' });
+    await t.engine.retryIncident(instance.incidents[0]!.id, {
+      variables: { decision: 'reject' },
+      actor: 'ops',
+    });
 
     // then
     const view = await t.engine.getInstance(instance.id);

@@ -17,9 +17,15 @@ forEachBackend('runtime/behaviors/inclusive-gateway', (backend) => {
     assert.deepEqual(instance.activeElementIds, ['assetReview', 'performanceReview']);
     const [asset, perf] = await t.openTasks(instance.id);
     await t.engine.completeTask(asset!.id);
-    assert.deepEqual((await t.openTasks(instance.id)).map((x) => x.elementId), ['performanceReview']);
+    assert.deepEqual(
+      (await t.openTasks(instance.id)).map((x) => x.elementId),
+      ['performanceReview'],
+    );
     await t.engine.completeTask(perf!.id);
-    assert.deepEqual((await t.openTasks(instance.id)).map((x) => x.elementId), ['final']);
+    assert.deepEqual(
+      (await t.openTasks(instance.id)).map((x) => x.elementId),
+      ['final'],
+    );
   });
 
   it('should take the default flow when no condition holds, and pass the join with one branch', async function () {
@@ -29,7 +35,10 @@ forEachBackend('runtime/behaviors/inclusive-gateway', (backend) => {
     const [budget] = await t.openTasks(instance.id);
     assert.equal(budget!.elementId, 'budgetReview');
     await t.engine.completeTask(budget!.id);
-    assert.deepEqual((await t.openTasks(instance.id)).map((x) => x.elementId), ['final']);
+    assert.deepEqual(
+      (await t.openTasks(instance.id)).map((x) => x.elementId),
+      ['final'],
+    );
   });
 
   it('should wait at the join while a token upstream can still arrive', async function () {
@@ -52,12 +61,16 @@ forEachBackend('runtime/behaviors/inclusive-gateway', (backend) => {
     // and fires once
     const view = await t.engine.getInstance(instance.id);
     assert.equal(view.status, 'completed');
-    const merged = (await t.engine.history(instance.id)).filter((h) => h.type === 'ELEMENT_COMPLETED' && h.elementId === 'merge');
+    const merged = (await t.engine.history(instance.id)).filter(
+      (h) => h.type === 'ELEMENT_COMPLETED' && h.elementId === 'merge',
+    );
     assert.equal(merged.length, 1);
   });
 
   it('should raise an incident when a condition is not boolean', async function () {
-    const instance = await t.engine.startInstance('inclusiveConditions', { variables: { needsAsset: 'yes', needsPerformance: false } });
+    const instance = await t.engine.startInstance('inclusiveConditions', {
+      variables: { needsAsset: 'yes', needsPerformance: false },
+    });
     assert.equal(instance.incidents[0]!.code, 'CONDITION_FAILED');
     assert.equal(instance.incidents[0]!.elementId, 'split');
   });

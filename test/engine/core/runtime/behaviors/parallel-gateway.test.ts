@@ -22,7 +22,10 @@ forEachBackend('runtime/behaviors/parallel-gateway', (backend) => {
 
     // then exactly one token goes on
     const tasks = await t.openTasks(instance.id);
-    assert.deepEqual(tasks.map((x) => x.elementId), ['after']);
+    assert.deepEqual(
+      tasks.map((x) => x.elementId),
+      ['after'],
+    );
     const joinCompleted = (await t.engine.history(instance.id)).filter(
       (h) => h.type === 'ELEMENT_COMPLETED' && h.elementId === 'join',
     );

@@ -37,11 +37,16 @@ forEachBackend('runtime/behaviors/service-task', (backend) => {
   const settled = (id: string) =>
     waitFor(async () => {
       const view = await t.engine.getInstance(id);
-      return view.activeElementIds.includes('sendToBank') && view.incidents.every((i) => i.state !== 'open') ? undefined : view;
+      return view.activeElementIds.includes('sendToBank') && view.incidents.every((i) => i.state !== 'open')
+        ? undefined
+        : view;
     }, 'the service task to finish or fail');
 
   it('should run the handler as a queue job and continue with its result', async function () {
-    const instance = await t.engine.startInstance('serviceTaskPayment', { businessKey: 'P1', variables: { amountFen: 12345 } });
+    const instance = await t.engine.startInstance('serviceTaskPayment', {
+      businessKey: 'P1',
+      variables: { amountFen: 12345 },
+    });
     assert.deepEqual(instance.activeElementIds, ['sendToBank']);
     const view = await settled(instance.id);
     assert.deepEqual(view.activeElementIds, ['confirm']);
@@ -54,10 +59,16 @@ forEachBackend('runtime/behaviors/service-task', (backend) => {
 
   it('should retry with backoff and succeed within the retries', async function () {
     failuresLeft.set('P2', 2);
-    const instance = await t.engine.startInstance('serviceTaskPayment', { businessKey: 'P2', variables: { amountFen: 1 } });
+    const instance = await t.engine.startInstance('serviceTaskPayment', {
+      businessKey: 'P2',
+      variables: { amountFen: 1 },
+    });
     const view = await settled(instance.id);
     assert.deepEqual(view.activeElementIds, ['confirm']);
-    assert.deepEqual(calls.map((c) => c.attempt), [1, 2, 3]);
+    assert.deepEqual(
+      calls.map((c) => c.attempt),
+      [1, 2, 3],
+    );
     const failed = (await t.engine.history(instance.id)).filter((h) => h.type === 'JOB_FAILED');
     assert.equal(failed.length, 2);
     assert.match(String(failed[0]!.data?.error), /bank front-end refused/);
@@ -66,7 +77,10 @@ forEachBackend('runtime/behaviors/service-task', (backend) => {
   it('should raise an incident after the last retry, and run again when the incident is retried', async function () {
     // given a handler that fails 3 times (retries = 3)
     failuresLeft.set('P3', 3);
-    const instance = await t.engine.startInstance('serviceTaskPayment', { businessKey: 'P3', variables: { amountFen: 1 } });
+    const instance = await t.engine.startInstance('serviceTaskPayment', {
+      businessKey: 'P3',
+      variables: { amountFen: 1 },
+    });
     const parked = await waitFor(async () => {
       const view = await t.engine.getInstance(instance.id);
       return view.incidents.find((i) => i.state === 'open') ? view : undefined;
@@ -88,7 +102,8 @@ forEachBackend('runtime/behaviors/service-task', (backend) => {
   });
 
   it('should raise NO_HANDLER at once when no handler is registered for the task type', async function () {
-    const xml = (await import('node:fs')).readFileSync(new URL('service-task.payment.bpmn', import.meta.url), 'utf8')
+    const xml = (await import('node:fs'))
+      .readFileSync(new URL('service-task.payment.bpmn', import.meta.url), 'utf8')
       .replace('serviceTaskPayment', 'serviceTaskUnknown')
       .replace('bank.send', 'bank.unknown');
     await t.engine.deploy(xml);
@@ -103,13 +118,19 @@ forEachBackend('runtime/behaviors/service-task', (backend) => {
 
   it('should drop the job when the instance is canceled', async function () {
     failuresLeft.set('P5', 100);
-    const instance = await t.engine.startInstance('serviceTaskPayment', { businessKey: 'P5', variables: { amountFen: 1 } });
+    const instance = await t.engine.startInstance('serviceTaskPayment', {
+      businessKey: 'P5',
+      variables: { amountFen: 1 },
+    });
     const canceled = await t.engine.cancelInstance(instance.id, { actor: 'admin', reason: '申请撤销' });
     assert.equal(canceled.status, 'canceled');
     assert.equal(canceled.endReason, '申请撤销');
     assert.deepEqual(canceled.activeElementIds, []);
     const jobs = await t.infrastructure.knex('jobs').where({ instance_id: instance.id });
-    assert.deepEqual(jobs.map((j: { state: string }) => j.state), ['canceled']);
+    assert.deepEqual(
+      jobs.map((j: { state: string }) => j.state),
+      ['canceled'],
+    );
     await assert.rejects(t.engine.cancelInstance(instance.id), { code: 'INVALID_STATE' });
   });
 });

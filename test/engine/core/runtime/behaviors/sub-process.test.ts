@@ -19,7 +19,10 @@ forEachBackend('runtime/behaviors/sub-process', (backend) => {
     await t.engine.completeTask(check!.id);
     assert.deepEqual((await t.engine.getInstance(instance.id)).activeElementIds, ['review', 'sign']);
     await t.engine.completeTask(sign!.id);
-    assert.deepEqual((await t.openTasks(instance.id)).map((x) => x.elementId), ['archive']);
+    assert.deepEqual(
+      (await t.openTasks(instance.id)).map((x) => x.elementId),
+      ['archive'],
+    );
     const view = await t.engine.getInstance(instance.id);
     assert.ok(view.completedElementIds.includes('review'));
   });
@@ -33,10 +36,16 @@ forEachBackend('runtime/behaviors/sub-process', (backend) => {
     await t.engine.completeTask(sign.id);
 
     // then the sibling task is canceled and the process continues after the sub-process
-    assert.deepEqual((await t.openTasks(instance.id)).map((x) => x.elementId), ['archive']);
+    assert.deepEqual(
+      (await t.openTasks(instance.id)).map((x) => x.elementId),
+      ['archive'],
+    );
     const history = await t.engine.history(instance.id);
     const canceled = history.filter((h) => h.type === 'TASK_CANCELED');
-    assert.deepEqual(canceled.map((h) => h.elementId), ['check']);
+    assert.deepEqual(
+      canceled.map((h) => h.elementId),
+      ['check'],
+    );
     assert.ok(history.some((h) => h.type === 'ELEMENT_TERMINATED' && h.elementId === 'check'));
     assert.equal((await t.engine.getInstance(instance.id)).status, 'running');
   });

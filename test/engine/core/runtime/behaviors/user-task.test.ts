@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import { createTestEngine, forEachBackend, type TestEngine, TestClock } from '../../../../helpers/engine-harness.js';
+import {
+  createTestEngine,
+  forEachBackend,
+  type TestEngine,
+  TestClock,
+} from '../../../../helpers/engine-harness.js';
 
 forEachBackend('runtime/behaviors/user-task', (backend) => {
   let t: TestEngine;
@@ -35,7 +40,9 @@ forEachBackend('runtime/behaviors/user-task', (backend) => {
 
   it('should complete the task with variables and actor, and create the next one', async function () {
     // given
-    const instance = await t.engine.startInstance('userTaskAssignment', { variables: { submitter: 'a', reviewers: [] } });
+    const instance = await t.engine.startInstance('userTaskAssignment', {
+      variables: { submitter: 'a', reviewers: [] },
+    });
     const [review] = await t.openTasks(instance.id);
 
     // when
@@ -60,7 +67,9 @@ forEachBackend('runtime/behaviors/user-task', (backend) => {
   });
 
   it('should end the instance when the last task completes', async function () {
-    const instance = await t.engine.startInstance('userTaskAssignment', { variables: { submitter: 'a', reviewers: [] } });
+    const instance = await t.engine.startInstance('userTaskAssignment', {
+      variables: { submitter: 'a', reviewers: [] },
+    });
     await t.engine.completeTask((await t.openTasks(instance.id))[0]!.id, { actor: 'a' });
     await t.engine.completeTask((await t.openTasks(instance.id))[0]!.id, { actor: 'director01' });
     const view = await t.engine.getInstance(instance.id);
@@ -73,7 +82,9 @@ forEachBackend('runtime/behaviors/user-task', (backend) => {
   });
 
   it('should NOT complete a task twice', async function () {
-    const instance = await t.engine.startInstance('userTaskAssignment', { variables: { submitter: 'a', reviewers: [] } });
+    const instance = await t.engine.startInstance('userTaskAssignment', {
+      variables: { submitter: 'a', reviewers: [] },
+    });
     const [review] = await t.openTasks(instance.id);
     await t.engine.completeTask(review!.id, { actor: 'a' });
     await assert.rejects(t.engine.completeTask(review!.id, { actor: 'a' }), { code: 'INVALID_STATE' });
@@ -88,7 +99,9 @@ forEachBackend('runtime/behaviors/user-task', (backend) => {
     assert.deepEqual(await t.openTasks(instance.id), []);
 
     // when the variable is provided on retry, the task is created
-    const retried = await t.engine.retryIncident(instance.incidents[0]!.id, { variables: { submitter: 'x' } });
+    const retried = await t.engine.retryIncident(instance.incidents[0]!.id, {
+      variables: { submitter: 'x' },
+    });
     assert.equal(retried.incidents[0]!.state, 'resolved');
     assert.equal((await t.openTasks(instance.id))[0]!.assignee, 'x');
   });
