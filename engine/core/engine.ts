@@ -411,22 +411,24 @@ export class Engine {
     return jobs.length;
   }
 
-  /** Publishes again, under a fresh queue id, jobs whose wake-up seems lost (e.g. Redis was wiped). */
-  async reconcile(options: { all?: boolean } = {}): Promise<number> {
+  /**
+   * Publishes again, under a fresh queue id, pending jobs whose wake-up seems lost (e.g. Redis was wiped):
+   * by default those published and due more than the reconcile horizon ago; with `publishedBefore`, every
+   * pending job published before that time (the sweep at start of a queue that keeps nothing).
+   */
+  async reconcile(options: { publishedBefore?: number } = {}): Promise<number> {
     const now = this.clock.now();
-    const cutoff = options.all ? now + 1 : now - this.relay.horizonMs;
-    const stale = await this.store.findStalePublishedJobs(
-      cutoff,
-      options.all ? Number.MAX_SAFE_INTEGER : cutoff,
-      1000,
-    );
+    const sweep = options.publishedBefore !== undefined;
+    const publishedBefore = options.publishedBefore ?? now - this.relay.horizonMs;
+    const dueBefore = sweep ? now + 100 * 365 * 86_400_000 : now - this.relay.horizonMs;
+    const stale = await this.store.findStalePublishedJobs(publishedBefore, dueBefore, 1000);
     const republish: JobRecord[] = [];
     for (const job of stale) {
       const seq = await this.store.bumpPublishSeq(job.id, job.attempt);
       if (seq !== undefined) republish.push({ ...job, publishSeq: seq, publishedAt: null });
     }
     await this.publishJobs(republish);
-    return republish.length;
+    return stale.length;
   }
 
   /** Starts consuming service jobs and running the outbox relay and reconciler in this process. */
@@ -439,9 +441,11 @@ export class Engine {
       { concurrency: options.serviceConcurrency ?? 4 },
     );
     if (options.sweepOnStart) {
+      const startedAt = this.clock.now();
       await this.relayOutbox();
-      while ((await this.reconcile({ all: true })) > 0) {
-        /* keep going until every pending job has been published again */
+      // pages of 1000; each republished job gets published_at >= startedAt and so leaves the selection
+      while ((await this.reconcile({ publishedBefore: startedAt })) > 0) {
+        /* next page */
       }
     }
     this.relayTimer = setInterval(() => {

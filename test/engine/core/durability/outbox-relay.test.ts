@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { createEngine, type WorkQueue } from '../../../../engine/index.js';
+import { InProcessWorkQueue, obliterateBullPrefix } from '../../../../engine/adapters/index.js';
+import {
+  createTestEngine,
+  forEachBackend,
+  REDIS_URL,
+  type TestEngine,
+  waitFor,
+} from '../../../helpers/engine-harness.js';
+import { serviceChain } from '../../../helpers/bpmn-builder.js';
+
+/** A queue whose publish fails while `down` is set, as when Redis is unreachable or the process dies after commit. */
+function flakyQueue(inner: WorkQueue): WorkQueue & { down: boolean } {
+  return {
+    down: true,
+    publish(message) {
+      return this.down ? Promise.reject(new Error('queue unreachable')) : inner.publish(message);
+    },
+    consume: (queue, handler, options) => inner.consume(queue, handler, options),
+    isReady: () => inner.isReady(),
+    close: () => inner.close(),
+  };
+}
+
+forEachBackend('durability/outbox-relay', (backend) => {
+  let t: TestEngine;
+  const ran: string[] = [];
+  const handlers = {
+    'test.step': async (job: { instanceId: string }) => {
+      ran.push(job.instanceId);
+      return {};
+    },
+  };
+  beforeEach(async function () {
+    ran.length = 0;
+    t = await createTestEngine(backend);
+    await t.engine.deploy(serviceChain('relayChain', 1, 'test.step'));
+  });
+  afterEach(() => t?.close());
+
+  it('should publish a job committed while the queue was down, once the relay runs', async function () {
+    // given an engine whose queue refuses the publish right after commit
+    const queue = flakyQueue(t.infrastructure.queue);
+    const engine = createEngine({
+      store: t.infrastructure.store,
+      queue,
+      handlers,
+      relay: { intervalMs: 50, graceMs: 100 },
+    });
+    const instance = await engine.startInstance('relayChain');
+    const [job] = await t.infrastructure.knex('jobs').where({ instance_id: instance.id });
+    assert.equal(job.published_at, null);
+
+    // when the queue is back and the relay runs
+    queue.down = false;
+    await engine.startWorkers();
+
+    // then the job runs exactly once and the instance completes
+    await waitFor(
+      async () => (await engine.getInstance(instance.id)).status === 'completed',
+      'the instance to complete',
+    );
+    assert.deepEqual(ran, [instance.id]);
+    const [after] = await t.infrastructure.knex('jobs').where({ instance_id: instance.id });
+    assert.equal(after.state, 'done');
+    await engine.stop();
+  });
+
+  it('should publish again a job whose wake-up was lost (queue emptied), after the reconcile horizon', async function () {
+    // given a job published to a queue that then loses it
+    const instance = await t.engine.startInstance('relayChain');
+    // (Bull: its keys are wiped; in-process: a new queue stands for a restarted process, which kept nothing)
+    if (backend === 'mysql') await obliterateBullPrefix(REDIS_URL, t.queuePrefix!);
+    const queue = backend === 'mysql' ? t.infrastructure.queue : new InProcessWorkQueue();
+    const engine = createEngine({
+      store: t.infrastructure.store,
+      queue,
+      handlers,
+      relay: { intervalMs: 50, graceMs: 100, horizonMs: 300 },
+    });
+
+    // when workers run with the reconciler
+    await engine.startWorkers();
+
+    // then the job is published again under a new id and runs once
+    await waitFor(
+      async () => (await engine.getInstance(instance.id)).status === 'completed',
+      'the instance to complete',
+    );
+    assert.deepEqual(ran, [instance.id]);
+    const [job] = await t.infrastructure.knex('jobs').where({ instance_id: instance.id });
+    assert.equal(job.publish_seq, 1);
+    await engine.stop();
+  });
+
+  it('should publish every pending job at start when the queue keeps nothing (sweep on start)', async function () {
+    // given jobs committed and published to a queue that is then gone
+    const a = await t.engine.startInstance('relayChain');
+    const b = await t.engine.startInstance('relayChain');
+    if (backend === 'mysql') await obliterateBullPrefix(REDIS_URL, t.queuePrefix!);
+    const engine = createEngine({ store: t.infrastructure.store, queue: new InProcessWorkQueue(), handlers });
+
+    // when
+    await engine.startWorkers({ sweepOnStart: true });
+
+    // then without waiting for any horizon
+    await waitFor(
+      async () => {
+        const views = await Promise.all([engine.getInstance(a.id), engine.getInstance(b.id)]);
+        return views.every((v) => v.status === 'completed');
+      },
+      'both instances to complete',
+      5000,
+    );
+    assert.deepEqual([...ran].sort(), [a.id, b.id].sort());
+    await engine.stop();
+  });
+});
