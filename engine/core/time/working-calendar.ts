@@ -7,12 +7,7 @@
  * lets callers warn that a deadline in such a year may be early.
  */
 import { localDayOf, parseIsoDate, startOfLocalDay, weekdayOfDays } from './civil-date.js';
-import {
-  CHINA_UTC_OFFSET_MINUTES,
-  formatDuration,
-  type IsoDuration,
-  type TimeResult,
-} from './iso-timer.js';
+import { CHINA_UTC_OFFSET_MINUTES, formatDuration, type IsoDuration, type TimeResult } from './iso-timer.js';
 
 /** Data a {@link WorkingCalendar} is built from; dates are `YYYY-MM-DD` local dates. */
 export interface WorkingCalendarOptions {
@@ -81,17 +76,22 @@ export class WorkingCalendar {
   constructor(options: WorkingCalendarOptions) {
     const offset = options.utcOffsetMinutes;
     if (!Number.isInteger(offset) || Math.abs(offset) >= 24 * 60) {
-      throw new RangeError(`Expected utcOffsetMinutes to be a whole number of minutes under ±24 h, but got ${offset}`);
+      throw new RangeError(
+        `Expected utcOffsetMinutes to be a whole number of minutes under ±24 h, but got ${offset}`,
+      );
     }
     this.utcOffsetMinutes = offset;
     const holidays = new Set(options.holidays.map((text) => dayOf(text, 'holiday')));
     const workdays = new Set(
       options.workdays.map((text) => {
         const day = dayOf(text, 'workday');
-        if (holidays.has(day)) throw new RangeError(`Expected ${text} to be a holiday or a workday, but it is listed as both`);
+        if (holidays.has(day))
+          throw new RangeError(`Expected ${text} to be a holiday or a workday, but it is listed as both`);
         const weekday = weekdayOfDays(day);
         if (weekday !== 0 && weekday !== 6) {
-          throw new RangeError(`Expected workday ${text} to be a Saturday or Sunday (调休上班), but it is a weekday`);
+          throw new RangeError(
+            `Expected workday ${text} to be a Saturday or Sunday (调休上班), but it is a weekday`,
+          );
         }
         return day;
       }),
@@ -119,7 +119,9 @@ export class WorkingCalendar {
    * Throws RangeError on a malformed date string (a caller bug, not user input).
    */
   isWorkingDay(day: string | number): boolean {
-    return this.#isWorking(typeof day === 'string' ? dayOf(day, 'date') : localDayOf(day, this.utcOffsetMinutes));
+    return this.#isWorking(
+      typeof day === 'string' ? dayOf(day, 'date') : localDayOf(day, this.utcOffsetMinutes),
+    );
   }
 
   /**
@@ -131,13 +133,15 @@ export class WorkingCalendar {
    */
   addWorkingDays(fromMs: number, n: number): number {
     if (!Number.isSafeInteger(n) || n < 0 || n > MAX_WORKING_DAYS) {
-      throw new RangeError(`Expected a whole number of working days from 0 to ${MAX_WORKING_DAYS}, but got ${n}`);
+      throw new RangeError(
+        `Expected a whole number of working days from 0 to ${MAX_WORKING_DAYS}, but got ${n}`,
+      );
     }
     let day = localDayOf(fromMs, this.utcOffsetMinutes);
     if (n === 0) {
       while (!this.#isWorking(day)) day += 1;
     } else {
-      for (let left = n; left > 0; ) {
+      for (let left = n; left > 0;) {
         day += 1;
         if (this.#isWorking(day)) left -= 1;
       }
@@ -161,7 +165,10 @@ export class WorkingCalendar {
     }
     const n = duration.weeks * 5 + duration.days;
     if (n > MAX_WORKING_DAYS) {
-      return { ok: false, message: `Expected at most ${MAX_WORKING_DAYS} working days, but got ${shown} (${n})` };
+      return {
+        ok: false,
+        message: `Expected at most ${MAX_WORKING_DAYS} working days, but got ${shown} (${n})`,
+      };
     }
     const base = n === 0 ? fromMs : this.addWorkingDays(fromMs, n);
     return {
@@ -199,7 +206,8 @@ export class WorkingCalendar {
 
 function dayOf(text: string, what: string): number {
   const day = parseIsoDate(text);
-  if (day === undefined) throw new RangeError(`Expected ${what} as an existing YYYY-MM-DD date, but got ${JSON.stringify(text)}`);
+  if (day === undefined)
+    throw new RangeError(`Expected ${what} as an existing YYYY-MM-DD date, but got ${JSON.stringify(text)}`);
   return day;
 }
 

@@ -88,7 +88,10 @@ describe('time/iso-timer', function () {
 
     it('should handle years before 100 without the Date.UTC two-digit-year trap', function () {
       // then
-      assert.equal(valueOf(parseTimeDate('0050-01-01T00:00:00Z')), new Date('0050-01-01T00:00:00Z').getTime());
+      assert.equal(
+        valueOf(parseTimeDate('0050-01-01T00:00:00Z')),
+        new Date('0050-01-01T00:00:00Z').getTime(),
+      );
     });
 
     it('should return a message naming the text for a date that does not exist', function () {
@@ -196,7 +199,10 @@ describe('time/iso-timer', function () {
     it('should keep the day of month when it exists and cross year ends', function () {
       // then
       assert.equal(addDuration(china('2026-11-15T08:30:00'), duration('P3M')), china('2027-02-15T08:30:00'));
-      assert.equal(addDuration(china('2026-01-15T08:30:00'), duration('P1Y2M')), china('2027-03-15T08:30:00'));
+      assert.equal(
+        addDuration(china('2026-01-15T08:30:00'), duration('P1Y2M')),
+        china('2027-03-15T08:30:00'),
+      );
     });
 
     it('should add months before days', function () {
@@ -232,13 +238,22 @@ describe('time/iso-timer', function () {
   describe('parseTimeCycle', function () {
     it('should read an unbounded cycle', function () {
       // then
-      assert.deepEqual(parseTimeCycle('R/PT10M'), { ok: true, value: { repetitions: null, duration: duration('PT10M') } });
-      assert.deepEqual(parseTimeCycle('R/P2D'), { ok: true, value: { repetitions: null, duration: duration('P2D') } });
+      assert.deepEqual(parseTimeCycle('R/PT10M'), {
+        ok: true,
+        value: { repetitions: null, duration: duration('PT10M') },
+      });
+      assert.deepEqual(parseTimeCycle('R/P2D'), {
+        ok: true,
+        value: { repetitions: null, duration: duration('P2D') },
+      });
     });
 
     it('should read a bounded cycle', function () {
       // then
-      assert.deepEqual(parseTimeCycle('R3/PT10M'), { ok: true, value: { repetitions: 3, duration: duration('PT10M') } });
+      assert.deepEqual(parseTimeCycle('R3/PT10M'), {
+        ok: true,
+        value: { repetitions: 3, duration: duration('PT10M') },
+      });
     });
 
     it('should read a cycle with a start', function () {
