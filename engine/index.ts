@@ -2,8 +2,10 @@
  * fiscal-bpm engine: the public API. The server, the CLI, the benchmarks and the tests use only what is
  * exported here (and the adapters they choose to compose).
  */
-export { createEngine, Engine } from './core/engine.js';
+export { BpmnError, createEngine, Engine } from './core/engine.js';
 export type {
+  CorrelateOptions,
+  CorrelationResult,
   DeployedProcess,
   EngineOptions,
   InstanceView,

@@ -1,4 +1,4 @@
-// Creates the engine's tables: definitions, instances, tokens, variables, tasks, jobs (the outbox), timers, incidents, history.
+// Creates the engine's tables: definitions, instances, tokens, variables, tasks, jobs (outbox and timers), subscriptions, messages, incidents, history.
 import type { Knex } from 'knex';
 
 /**
@@ -29,6 +29,8 @@ export async function up(knex: Knex): Promise<void> {
     t.string('process_key', 255).notNullable();
     t.string('business_key', 255);
     t.string('initiator', 64);
+    t.string('parent_instance_id', 36);
+    t.string('parent_execution_id', 36);
     t.string('status', 16).notNullable();
     t.integer('version').notNullable();
     t.string('end_reason', 1000);
@@ -38,6 +40,7 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['process_key', 'status']);
     t.index(['business_key']);
     t.index(['status', 'started_at']);
+    t.index(['parent_instance_id']);
   });
 
   // Tokens and scopes. A sub-process scope is a row whose children point at it with parent_id.
@@ -48,6 +51,8 @@ export async function up(knex: Knex): Promise<void> {
     t.string('element_id', 255).notNullable();
     t.string('state', 16).notNullable();
     t.string('arrived_via', 255);
+    // variables local to this token or scope (multi-instance counters, the element variable, links)
+    t.text('vars_json');
     time(t, 'created_at').notNullable();
     t.index(['instance_id']);
   });
@@ -91,11 +96,14 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['kind', 'value']);
   });
 
-  // Jobs are the outbox: written with the state change, published to the queue after commit.
+  // Jobs are the outbox and the timers: written with the state change, published to the queue after commit.
+  // Instance jobs (service tasks, timers, call activities, message and signal throws, child results) carry the
+  // instance; timer start events of a definition carry definition_id instead.
   await knex.schema.createTable('jobs', (t) => {
     t.string('id', 36).primary();
-    t.string('instance_id', 36).notNullable();
-    t.string('execution_id', 36).notNullable();
+    t.string('instance_id', 36);
+    t.string('execution_id', 36);
+    t.string('definition_id', 36);
     t.string('element_id', 255).notNullable();
     t.string('kind', 16).notNullable();
     t.string('task_type', 255);
@@ -103,29 +111,51 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('attempt').notNullable();
     t.integer('retries_left').notNullable();
     t.integer('publish_seq').notNullable().defaultTo(0);
+    t.integer('fire_count').notNullable().defaultTo(0);
+    t.text('payload_json', 'mediumtext');
     t.text('last_error');
     time(t, 'due_at').notNullable();
     time(t, 'published_at');
     time(t, 'created_at').notNullable();
     time(t, 'updated_at').notNullable();
     t.index(['state', 'published_at', 'due_at']);
+    t.index(['state', 'kind', 'due_at']);
     t.index(['instance_id']);
+    t.index(['definition_id', 'state']);
   });
 
-  await knex.schema.createTable('timers', (t) => {
+  // Open message and signal subscriptions: of a waiting token (instance_id set) or of a deployed definition's
+  // start event (definition_id set, instance_id null).
+  await knex.schema.createTable('event_subscriptions', (t) => {
     t.string('id', 36).primary();
+    t.string('kind', 16).notNullable();
+    t.string('name', 255).notNullable();
+    t.string('correlation_key', 255);
     t.string('instance_id', 36);
     t.string('execution_id', 36);
-    t.string('process_key', 255).notNullable();
+    t.string('definition_id', 36);
+    t.string('process_key', 255);
     t.string('element_id', 255).notNullable();
-    t.string('state', 16).notNullable();
-    t.string('repeat_rule', 255);
-    t.integer('fire_count').notNullable().defaultTo(0);
-    time(t, 'due_at').notNullable();
-    time(t, 'published_at');
     time(t, 'created_at').notNullable();
-    t.index(['state', 'due_at']);
+    t.index(['kind', 'name', 'correlation_key']);
     t.index(['instance_id']);
+    t.index(['definition_id']);
+  });
+
+  // Every correlated, buffered, expired or unmatched message; message_id makes correlation idempotent.
+  await knex.schema.createTable('messages', (t) => {
+    t.string('id', 36).primary();
+    t.string('message_id', 255).notNullable().unique();
+    t.string('name', 255).notNullable();
+    t.string('correlation_key', 255);
+    t.text('variables_json', 'mediumtext');
+    t.string('state', 16).notNullable();
+    t.string('instance_id', 36);
+    time(t, 'expires_at');
+    time(t, 'created_at').notNullable();
+    time(t, 'correlated_at');
+    t.index(['state', 'name', 'correlation_key']);
+    t.index(['state', 'expires_at']);
   });
 
   await knex.schema.createTable('incidents', (t) => {
@@ -168,7 +198,8 @@ export async function down(knex: Knex): Promise<void> {
   for (const table of [
     'history_events',
     'incidents',
-    'timers',
+    'messages',
+    'event_subscriptions',
     'jobs',
     'task_candidates',
     'user_tasks',

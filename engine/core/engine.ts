@@ -1,37 +1,50 @@
 /**
- * The engine API and its executor. Every command is: load the instance → run behaviors in memory →
- * commit one transaction (version-guarded) → hand new jobs to the queue. Conflicts, deadlocks and lost
- * connections re-run the whole command (bounded, with jitter). This is the only place that awaits.
+ * The engine API and its executor. Every command is: load the instance → run behaviors in memory → commit one
+ * transaction (version-guarded) → hand new jobs to the queue. Conflicts, deadlocks and lost connections re-run
+ * the whole command (bounded, with jitter). This is the only place that awaits.
+ *
+ * Jobs (the outbox) wake the engine up: service tasks, timers, call activities and their children, message and
+ * signal throws. `handleJob` runs one, idempotently: a delivery for a job that is no longer pending at that
+ * attempt does nothing.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
   ConcurrencyError,
   EngineError,
+  IncidentError,
   InvalidStateError,
   InvalidVariablesError,
   isRetryable,
   NotFoundError,
   ValidationError,
 } from './errors.js';
+import { evaluateExpression } from './expr/feel.js';
 import { loadModel } from './model/load-model.js';
-import type { ExecutableProcess } from './model/types.js';
 import type { ModelLimits } from './model/limits.js';
+import type { ExecutableProcess } from './model/types.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { InstanceQuery, ProcessStore, TaskQuery } from './ports/store.js';
-import type { WorkQueue } from './ports/work-queue.js';
+import type { QueueName, WorkQueue } from './ports/work-queue.js';
 import { parseDurationMs } from './runtime/duration.js';
+import { throwError, throwEscalation, trigger } from './runtime/events.js';
 import { InstanceWork } from './runtime/instance-work.js';
+import { isInnerInstance } from './runtime/multi-instance.js';
 import type {
   ChangeSet,
   DefinitionRecord,
   IncidentRecord,
   InstanceRecord,
   JobRecord,
+  MessageRecord,
   StoredHistoryRecord,
+  SubscriptionRecord,
   TaskRecord,
 } from './runtime/records.js';
 import { Runner } from './runtime/runner.js';
+import { timerDue, type TimerPayload } from './runtime/timers.js';
 import { checkVariables } from './runtime/variables.js';
+import { chinaCalendar } from './time/calendars/china-calendar.js';
+import type { WorkingCalendar } from './time/working-calendar.js';
 
 /** What a service-task handler gets: the job, and a read-only copy of the instance variables. */
 export interface ServiceJobContext {
@@ -44,8 +57,19 @@ export interface ServiceJobContext {
   readonly variables: Readonly<Record<string, unknown>>;
 }
 
-/** A service-task handler: resolves with variables to set, or throws to fail the attempt. */
+/** A service-task handler: resolves with variables to set, or throws to fail the attempt (BpmnError for a business error). */
 export type ServiceHandler = (job: ServiceJobContext) => Promise<Record<string, unknown> | void>;
+
+/** Thrown by a service handler for a business outcome: routed to a matching error boundary or event sub-process. */
+export class BpmnError extends Error {
+  constructor(
+    readonly errorCode: string,
+    message?: string,
+  ) {
+    super(message ?? errorCode);
+    this.name = 'BpmnError';
+  }
+}
 
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -60,6 +84,10 @@ export interface EngineOptions {
   readonly handlers?: Readonly<Record<string, ServiceHandler>>;
   readonly newId?: () => string;
   readonly limits?: Partial<ModelLimits>;
+  /** Working days for timers and due dates marked `fiscal:workingDays` (default: the PRC calendar). */
+  readonly calendar?: WorkingCalendar;
+  /** How long a message that matched nothing waits for its subscription (default 1 hour; 0 = report at once). */
+  readonly messageTtlMs?: number;
   /** How often a command is re-run after a conflict or transient database error (default 10). */
   readonly maxCommandAttempts?: number;
   /** Outbox relay: unpublished rows older than graceMs are published; published-but-pending rows older than horizonMs are published again. */
@@ -85,6 +113,7 @@ export interface InstanceView {
   readonly definitionVersion: number;
   readonly businessKey: string | null;
   readonly initiator: string | null;
+  readonly parentInstanceId: string | null;
   readonly status: InstanceRecord['status'];
   readonly endReason: string | null;
   readonly startedAt: number;
@@ -103,6 +132,22 @@ export interface StartOptions {
   readonly version?: number;
 }
 
+export interface CorrelateOptions {
+  readonly correlationKey?: string | null;
+  readonly variables?: Record<string, unknown>;
+  /** Same id twice → the first outcome is returned and nothing happens again. */
+  readonly messageId?: string;
+  /** Keep the message this long for a subscription that does not exist yet (default: the engine's messageTtlMs). */
+  readonly ttlMs?: number;
+}
+
+export interface CorrelationResult {
+  readonly messageId: string;
+  /** `correlated` into a waiting instance, `started` a new one, or `buffered` for later. */
+  readonly outcome: 'correlated' | 'started' | 'buffered';
+  readonly instanceId: string | null;
+}
+
 export interface WorkerOptions {
   /** Service-task handlers run at once in this process (default 4). */
   readonly serviceConcurrency?: number;
@@ -112,12 +157,27 @@ export interface WorkerOptions {
 
 type CommandBody<T> = (work: InstanceWork, runner: Runner) => T | Promise<T>;
 
+interface NewInstance {
+  readonly definition: DefinitionRecord;
+  readonly process: ExecutableProcess;
+  readonly startEventId: string;
+  readonly variables: Record<string, unknown>;
+  readonly businessKey?: string | null;
+  readonly initiator?: string | null;
+  readonly id?: string;
+  readonly parent?: { instanceId: string; executionId: string };
+  /** Extra changes committed with the start (the message that started it, the start timer that fired). */
+  readonly alongside?: (work: InstanceWork, runner: Runner) => void;
+}
+
 export class Engine {
   private readonly store: ProcessStore;
   private readonly queue: WorkQueue;
   private readonly clock: Clock;
   private readonly handlers: Readonly<Record<string, ServiceHandler>>;
   private readonly newId: () => string;
+  private readonly calendar: WorkingCalendar;
+  private readonly messageTtlMs: number;
   private readonly maxAttempts: number;
   private readonly relay: { intervalMs: number; graceMs: number; horizonMs: number };
   private readonly publishTimeoutMs: number;
@@ -135,6 +195,8 @@ export class Engine {
     this.clock = options.clock ?? systemClock;
     this.handlers = options.handlers ?? {};
     this.newId = options.newId ?? randomUUID;
+    this.calendar = options.calendar ?? chinaCalendar();
+    this.messageTtlMs = options.messageTtlMs ?? 3_600_000;
     this.maxAttempts = options.maxCommandAttempts ?? 10;
     this.relay = {
       intervalMs: options.relay?.intervalMs ?? 1000,
@@ -149,7 +211,8 @@ export class Engine {
 
   /**
    * Validates and deploys a BPMN file. Each executable process in it becomes the next version of its key,
-   * unless the same XML is already the latest version (then nothing new is created).
+   * unless the same XML is already the latest version (then nothing new is created). A new version takes over
+   * the key's message, signal and timer start events.
    */
   async deploy(xml: string | Buffer, options: { deployedBy?: string } = {}): Promise<DeployedProcess[]> {
     const loaded = await loadModel(xml, this.options.limits);
@@ -165,6 +228,9 @@ export class Engine {
     for (const process of Object.values(loaded.model.processes)) {
       deployed.push(await this.deployProcess(process, text, checksum, options.deployedBy ?? null));
     }
+    for (const d of deployed)
+      if (d.isNew)
+        await this.publishJobs(await this.store.listJobs({ definitionId: d.definitionId, state: 'pending' }));
     return deployed;
   }
 
@@ -180,7 +246,7 @@ export class Engine {
 
   // commands //////
 
-  /** Starts an instance of the latest (or the given) version of a process. */
+  /** Starts an instance of the latest (or the given) version of a process at its none start event. */
   async startInstance(processKey: string, options: StartOptions = {}): Promise<InstanceView> {
     const definition = await this.store.findDefinition(processKey, options.version);
     if (!definition) {
@@ -191,54 +257,26 @@ export class Engine {
       );
     }
     const { process } = await this.processFor(definition.id);
-    const variables = checkVariables(options.variables, `the start of ${processKey}`);
+    if (!process.startEventId) {
+      throw new InvalidStateError(
+        `Process ${processKey} has no none start event: it starts only by a message, signal or timer`,
+      );
+    }
     if (
       options.businessKey !== undefined &&
       (typeof options.businessKey !== 'string' || options.businessKey.length > 255)
     ) {
       throw new InvalidVariablesError('businessKey must be a string of at most 255 characters');
     }
-    const instanceId = this.newId();
-    for (let attempt = 1; ; attempt++) {
-      const now = this.clock.now();
-      const work = InstanceWork.forNewInstance({
-        id: instanceId,
-        definitionId: definition.id,
-        processKey,
-        businessKey: options.businessKey ?? null,
-        initiator: options.initiator ?? null,
-        status: 'running',
-        version: 0,
-        endReason: null,
-        startedAt: now,
-        endedAt: null,
-        updatedAt: now,
-      });
-      const runner = new Runner(process, work, now, options.initiator ?? null, this.newId);
-      for (const [name, value] of Object.entries(variables)) work.setVariable(name, value);
-      runner.event('INSTANCE_STARTED', null, null, {
-        definitionVersion: definition.version,
-        businessKey: options.businessKey ?? null,
-        variables: Object.keys(variables),
-      });
-      runner.startAt(process.startEventId, null);
-      runner.run();
-      const changes = work.toChangeSet(now);
-      try {
-        await this.store.commit(changes);
-      } catch (err) {
-        // A lost connection during COMMIT leaves the outcome unknown: the instance id tells.
-        if (await this.store.getInstance(instanceId).catch(() => undefined))
-          return this.getInstance(instanceId);
-        if (isRetryable(err) && attempt < this.maxAttempts) {
-          await backoff(attempt);
-          continue;
-        }
-        throw err;
-      }
-      await this.publish(changes);
-      return this.getInstance(instanceId);
-    }
+    const id = await this.startNew({
+      definition,
+      process,
+      startEventId: process.startEventId,
+      variables: checkVariables(options.variables, `the start of ${processKey}`),
+      businessKey: options.businessKey ?? null,
+      initiator: options.initiator ?? null,
+    });
+    return this.getInstance(id);
   }
 
   /** Completes a user task with variables, on behalf of `actor`; the token moves on in the same transaction. */
@@ -254,15 +292,23 @@ export class Engine {
       if (!open || open.state !== 'created') {
         throw new InvalidStateError(
           `Expected task ${taskId} to be open, but it was already completed or canceled`,
-          {
-            taskId,
-          },
+          { taskId },
         );
       }
       const token = work.executions.get(open.executionId);
       if (!token || token.state !== 'waiting') {
         throw new InvalidStateError(
           `Expected the token of task ${taskId} to be waiting, but it is ${token?.state ?? 'gone'}`,
+        );
+      }
+      const mi = runner.element(open.elementId).multiInstance;
+      if (
+        mi?.preset &&
+        isInnerInstance(runner, token) &&
+        typeof variables[mi.outcomeVariable] !== 'boolean'
+      ) {
+        throw new InvalidVariablesError(
+          `Task ${taskId} (${open.elementId}) is one vote of an approval: set ${mi.outcomeVariable} to true (approve) or false (reject)`,
         );
       }
       for (const [name, value] of Object.entries(variables)) work.setVariable(name, value);
@@ -280,6 +326,101 @@ export class Engine {
       runner.resume(token, () => runner.takeOutgoing(token));
       return { ...open };
     });
+  }
+
+  /**
+   * Correlates a message: to the oldest subscription of that name and key, else to a message start event, else
+   * it is buffered for its time-to-live, else refused (and recorded as unmatched). Idempotent by messageId.
+   */
+  async correlateMessage(name: string, options: CorrelateOptions = {}): Promise<CorrelationResult> {
+    if (typeof name !== 'string' || name.length === 0 || name.length > 255) {
+      throw new InvalidVariablesError('The message name must be a non-empty text of at most 255 characters');
+    }
+    const key =
+      options.correlationKey === undefined || options.correlationKey === null
+        ? null
+        : String(options.correlationKey);
+    const variables = checkVariables(options.variables, `message ${name}`);
+    const messageId = options.messageId ?? this.newId();
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      const known = await this.store.getMessage(messageId);
+      if (known) return this.resultOf(known);
+      const now = this.clock.now();
+      const message: MessageRecord = {
+        id: this.newId(),
+        messageId,
+        name,
+        correlationKey: key,
+        variables,
+        state: 'correlated',
+        instanceId: null,
+        expiresAt: null,
+        createdAt: now,
+        correlatedAt: now,
+      };
+      try {
+        const delivered = await this.deliverMessage(message);
+        if (delivered) return delivered;
+        const ttl = options.ttlMs ?? this.messageTtlMs;
+        if (ttl > 0) {
+          await this.store.insertMessage({
+            ...message,
+            state: 'buffered',
+            correlatedAt: null,
+            expiresAt: now + ttl,
+          });
+          return { messageId, outcome: 'buffered', instanceId: null };
+        }
+        await this.store.insertMessage({ ...message, state: 'unmatched', correlatedAt: null });
+      } catch (err) {
+        if (isRetryable(err) || isDuplicate(err)) continue;
+        throw err;
+      }
+      throw new EngineError(
+        'MESSAGE_NOT_CORRELATED',
+        `Message ${name}${key === null ? '' : ` with correlation key ${key}`} matches no waiting instance and no message start event`,
+      );
+    }
+    const known = await this.store.getMessage(messageId);
+    if (known) return this.resultOf(known);
+    throw new ConcurrencyError(
+      `Message ${messageId} could not be correlated after ${this.maxAttempts} attempts; try again`,
+    );
+  }
+
+  /** Broadcasts a signal to every waiting subscription and signal start event; returns how many caught it. */
+  async broadcastSignal(
+    name: string,
+    options: { variables?: Record<string, unknown> } = {},
+  ): Promise<number> {
+    const variables = checkVariables(options.variables, `signal ${name}`);
+    let caught = 0;
+    for (const subscription of await this.store.findSubscriptions({
+      kind: 'signal',
+      name,
+      level: 'instance',
+    })) {
+      const hit = await this.command(
+        subscription.instanceId!,
+        null,
+        (work, runner) =>
+          this.catchSubscription(work, runner, subscription.id, variables, 'SIGNAL_RECEIVED', {
+            signal: name,
+          }),
+        { skipIfEnded: true },
+      );
+      if (hit) caught++;
+    }
+    for (const subscription of await this.store.findSubscriptions({
+      kind: 'signal',
+      name,
+      level: 'definition',
+    })) {
+      const { definition, process } = await this.processFor(subscription.definitionId!);
+      await this.startNew({ definition, process, startEventId: subscription.elementId, variables });
+      caught++;
+    }
+    return caught;
   }
 
   /** Resolves an incident and tries again: a failed job gets `retries` more attempts; a parked token re-runs its element. */
@@ -315,7 +456,12 @@ export class Engine {
           updatedAt: runner.now,
         });
         work.touch(job.id);
-        token.state = 'waiting';
+        token.state =
+          job.kind === 'call' || job.kind === 'service'
+            ? 'waiting'
+            : token.state === 'incident'
+              ? 'waiting'
+              : token.state;
       } else {
         runner.reactivate(token);
       }
@@ -323,17 +469,14 @@ export class Engine {
     return this.getInstance(incident.instanceId);
   }
 
-  /** Cancels a running instance: every token ends, open tasks are canceled, pending jobs dropped. */
+  /** Cancels a running instance: every token ends, open tasks are canceled, jobs and subscriptions dropped, children canceled. */
   async cancelInstance(
     instanceId: string,
     options: { actor?: string; reason?: string } = {},
   ): Promise<InstanceView> {
     await this.command(instanceId, options.actor ?? null, (work, runner) => {
       for (const token of work.childrenOf(null)) runner.removeToken(token, 'canceled');
-      work.instance.status = 'canceled';
-      work.instance.endedAt = runner.now;
-      work.instance.endReason = options.reason?.slice(0, 1000) ?? null;
-      runner.event('INSTANCE_CANCELED', null, null, { reason: options.reason ?? null });
+      runner.endInstance('canceled', options.reason?.slice(0, 1000) ?? null);
     });
     return this.getInstance(instanceId);
   }
@@ -341,66 +484,57 @@ export class Engine {
   // jobs //////
 
   /**
-   * Runs one service job (called by the worker for each queue delivery). Idempotent: a delivery for a job
-   * that is no longer pending at that attempt does nothing. Returns what happened, for logs and tests.
+   * Runs one job (called by the workers for each queue delivery). Idempotent: a delivery for a job that is no
+   * longer pending at that attempt does nothing. Returns what happened, for logs and tests.
    */
+  async handleJob(
+    jobId: string,
+    attempt: number,
+  ): Promise<'done' | 'failed' | 'retrying' | 'skipped' | 'early'> {
+    const job = await this.store.getJob(jobId);
+    if (!job || job.state !== 'pending' || job.attempt !== attempt) return 'skipped';
+    const outcome = await this.runJob(job);
+    // a job whose owner is gone (instance ended, token moved on) must not stay pending for the reconciler
+    if (outcome === 'skipped') await this.store.settleJob(job.id, job.attempt, 'canceled', this.clock.now());
+    return outcome;
+  }
+
+  private async runJob(job: JobRecord): Promise<'done' | 'failed' | 'retrying' | 'skipped' | 'early'> {
+    switch (job.kind) {
+      case 'service':
+        return this.runServiceJob(job);
+      case 'timer':
+        return this.fireTimer(job);
+      case 'start-timer':
+        return this.fireStartTimer(job);
+      case 'call':
+        return this.runCallJob(job);
+      case 'child-event':
+        return this.runChildEvent(job);
+      case 'cancel-child':
+        return this.runCancelChild(job);
+      case 'message':
+      case 'signal':
+        return this.runThrowJob(job);
+    }
+  }
+
+  /** Kept for callers of the first API: same as handleJob for a service job. */
   async handleServiceJob(
     jobId: string,
     attempt: number,
-  ): Promise<'completed' | 'failed' | 'retrying' | 'skipped'> {
-    const job = await this.store.getJob(jobId);
-    if (!job || job.state !== 'pending' || job.attempt !== attempt) return 'skipped';
-    const instance = await this.store.getInstance(job.instanceId);
-    if (!instance || instance.status !== 'running') return 'skipped';
-    const handler = job.taskType ? this.handlers[job.taskType] : undefined;
-    if (!handler) {
-      return this.failJob(
-        job,
-        new EngineError(
-          'NO_HANDLER',
-          `No handler is registered for task type "${job.taskType}" (service task ${job.elementId})`,
-        ),
-        false,
-      );
+  ): Promise<'done' | 'failed' | 'retrying' | 'skipped' | 'early'> {
+    return this.handleJob(jobId, attempt);
+  }
+
+  /** Fires every timer due now, oldest first (catch-up after downtime; tests driving a fake clock). Returns how many fired. */
+  async fireDueTimers(limit = 1000): Promise<number> {
+    let fired = 0;
+    for (const job of await this.store.findDueTimers(this.clock.now(), limit)) {
+      const outcome = await this.handleJob(job.id, job.attempt);
+      if (outcome === 'done') fired++;
     }
-    let output: Record<string, unknown>;
-    try {
-      const variables = await this.store.loadVariables(job.instanceId);
-      const result = await handler({
-        jobId,
-        attempt,
-        instanceId: job.instanceId,
-        businessKey: instance.businessKey,
-        elementId: job.elementId,
-        taskType: job.taskType!,
-        variables: Object.freeze({ ...variables }),
-      });
-      output = checkVariables(result ?? {}, `the result of service task ${job.elementId}`);
-    } catch (err) {
-      return this.failJob(job, err, true);
-    }
-    const done = await this.command(
-      job.instanceId,
-      null,
-      (work, runner) => {
-        const current = work.jobs.get(jobId);
-        if (!current || current.state !== 'pending' || current.attempt !== attempt) return false;
-        current.state = 'done';
-        current.updatedAt = runner.now;
-        work.touch(jobId);
-        for (const [name, value] of Object.entries(output)) work.setVariable(name, value);
-        const token = work.executions.get(current.executionId)!;
-        runner.event('JOB_COMPLETED', runner.element(current.elementId), token, {
-          jobId,
-          attempt,
-          variables: Object.keys(output),
-        });
-        runner.resume(token, () => runner.takeOutgoing(token));
-        return true;
-      },
-      { skipIfEnded: true },
-    );
-    return done ? 'completed' : 'skipped';
+    return fired;
   }
 
   /** Publishes jobs that were committed but never handed to the queue (crash or queue outage after commit). */
@@ -431,15 +565,32 @@ export class Engine {
     return stale.length;
   }
 
-  /** Starts consuming service jobs and running the outbox relay and reconciler in this process. */
+  /** Buffered messages: expire those past their time-to-live, correlate those whose subscription now exists. */
+  async sweepMessages(): Promise<{ expired: number; correlated: number }> {
+    const now = this.clock.now();
+    const expired = await this.store.expireMessages(now);
+    for (const message of expired) {
+      this.logger?.warn(
+        { messageId: message.messageId, name: message.name },
+        'buffered message expired without a subscription',
+      );
+    }
+    let correlated = 0;
+    for (const message of await this.store.findBufferedMessages(now, {}, 200)) {
+      if (await this.deliverBuffered(message)) correlated++;
+    }
+    return { expired: expired.length, correlated };
+  }
+
+  /** Starts consuming jobs and running the outbox relay, the reconciler and the message sweep in this process. */
   async startWorkers(options: WorkerOptions = {}): Promise<void> {
-    this.queue.consume(
-      'service',
-      async (message) => {
-        await this.handleServiceJob(String(message.data.jobId), Number(message.data.attempt));
-      },
-      { concurrency: options.serviceConcurrency ?? 4 },
-    );
+    const handle = async (message: { data: Readonly<Record<string, unknown>> }) => {
+      const outcome = await this.handleJob(String(message.data.jobId), Number(message.data.attempt));
+      if (outcome === 'early') await this.republishEarly(String(message.data.jobId));
+    };
+    this.queue.consume('service', handle, { concurrency: options.serviceConcurrency ?? 4 });
+    this.queue.consume('timer', handle, { concurrency: 4 });
+    this.queue.consume('continue', handle, { concurrency: 4 });
     if (options.sweepOnStart) {
       const startedAt = this.clock.now();
       await this.relayOutbox();
@@ -448,12 +599,14 @@ export class Engine {
         /* next page */
       }
     }
+    await this.fireDueTimers();
     this.relayTimer = setInterval(() => {
       if (this.relayRunning) return;
       this.relayRunning = (async () => {
         try {
           await this.relayOutbox();
           await this.reconcile();
+          await this.sweepMessages();
         } catch (err) {
           this.logger?.warn({ err }, 'outbox relay failed; will try again');
         } finally {
@@ -490,6 +643,7 @@ export class Engine {
       definitionVersion: definition.version,
       businessKey: i.businessKey,
       initiator: i.initiator,
+      parentInstanceId: i.parentInstanceId,
       status: i.status,
       endReason: i.endReason,
       startedAt: i.startedAt,
@@ -527,7 +681,541 @@ export class Engine {
     return this.store.listIncidents(query);
   }
 
+  async listJobs(
+    query: {
+      instanceId?: string;
+      definitionId?: string;
+      state?: JobRecord['state'];
+      kind?: JobRecord['kind'];
+    } = {},
+  ): Promise<JobRecord[]> {
+    return this.store.listJobs(query);
+  }
+
+  /** Messages by state: operators look at `unmatched` and `expired` ones (nothing is dropped silently). */
+  async listMessages(
+    query: { state?: MessageRecord['state']; name?: string } = {},
+  ): Promise<MessageRecord[]> {
+    return this.store.listMessages(query);
+  }
+
+  // job handlers //////
+
+  private async runServiceJob(job: JobRecord): Promise<'done' | 'failed' | 'retrying' | 'skipped'> {
+    const instance = await this.store.getInstance(job.instanceId!);
+    if (!instance || instance.status !== 'running') return 'skipped';
+    const handler = job.taskType ? this.handlers[job.taskType] : undefined;
+    if (!handler) {
+      return this.failJob(
+        job,
+        new EngineError(
+          'NO_HANDLER',
+          `No handler is registered for task type "${job.taskType}" (service task ${job.elementId})`,
+        ),
+        false,
+      );
+    }
+    let output: Record<string, unknown>;
+    try {
+      const variables = await this.store.loadVariables(job.instanceId!);
+      const result = await handler({
+        jobId: job.id,
+        attempt: job.attempt,
+        instanceId: job.instanceId!,
+        businessKey: instance.businessKey,
+        elementId: job.elementId,
+        taskType: job.taskType!,
+        variables: Object.freeze({ ...variables }),
+      });
+      output = checkVariables(result ?? {}, `the result of service task ${job.elementId}`);
+    } catch (err) {
+      if (err instanceof BpmnError || (err as { name?: string })?.name === 'BpmnError') {
+        const bpmn = err as BpmnError;
+        return this.jobStep(job, (work, runner, token) => {
+          runner.event('JOB_COMPLETED', runner.element(job.elementId), token, {
+            jobId: job.id,
+            errorCode: bpmn.errorCode,
+          });
+          runner.resume(token, () => throwError(runner, token, bpmn.errorCode, bpmn.message));
+        });
+      }
+      return this.failJob(job, err, true);
+    }
+    return this.jobStep(job, (work, runner, token) => {
+      for (const [name, value] of Object.entries(output)) work.setVariable(name, value);
+      runner.event('JOB_COMPLETED', runner.element(job.elementId), token, {
+        jobId: job.id,
+        attempt: job.attempt,
+        variables: Object.keys(output),
+      });
+      runner.resume(token, () => runner.takeOutgoing(token));
+    });
+  }
+
+  /** A timer of a token or scope fires (never early); a cycle schedules its next firing on the same row. */
+  private async fireTimer(job: JobRecord): Promise<'done' | 'skipped' | 'early'> {
+    if (job.dueAt > this.clock.now()) return 'early';
+    return this.jobStep(
+      job,
+      (work, runner, _token, current) => {
+        runner.event(
+          'TIMER_FIRED',
+          runner.element(job.elementId),
+          work.executions.get(job.executionId!) ?? null,
+          {
+            jobId: job.id,
+            dueAt: current.dueAt,
+            firedAt: runner.now,
+            fireCount: current.fireCount + 1,
+          },
+        );
+        this.scheduleNextFiring(runner, current);
+        trigger(runner, job.executionId!, job.elementId);
+      },
+      { ownerMayBeScope: true },
+    );
+  }
+
+  /** A timer start event fires: a new instance starts, and (for cycles) the next firing is scheduled, atomically. */
+  private async fireStartTimer(job: JobRecord): Promise<'done' | 'skipped' | 'early'> {
+    if (job.dueAt > this.clock.now()) return 'early';
+    const { definition, process } = await this.processFor(job.definitionId!);
+    try {
+      await this.startNew({
+        definition,
+        process,
+        startEventId: job.elementId,
+        variables: {},
+        alongside: (work, runner) => {
+          const next = {
+            ...job,
+            fireCount: job.fireCount + 1,
+            attempt: job.attempt + 1,
+            updatedAt: runner.now,
+            publishSeq: 0,
+            publishedAt: null,
+          };
+          const due = timerDue(
+            job.payload as unknown as TimerPayload,
+            next.fireCount,
+            job.dueAt,
+            this.calendar,
+          );
+          if (due.ok && due.dueAt !== undefined) next.dueAt = due.dueAt;
+          else next.state = 'done';
+          work.guardedJobUpdates.push({ job: next, expectedAttempt: job.attempt });
+          runner.event('TIMER_FIRED', runner.element(job.elementId), null, {
+            jobId: job.id,
+            dueAt: job.dueAt,
+            firedAt: runner.now,
+          });
+        },
+      });
+    } catch (err) {
+      if (err instanceof ConcurrencyError) return 'skipped';
+      throw err;
+    }
+    return 'done';
+  }
+
+  /** Starts the child instance of a call activity (id chosen by the caller, so a repeat finds it), then marks the call done. */
+  private async runCallJob(job: JobRecord): Promise<'done' | 'failed' | 'retrying' | 'skipped'> {
+    const payload = job.payload as {
+      childInstanceId: string;
+      processKey: string;
+      binding: string;
+      version: number | null;
+      versionTag: string | null;
+      callerDefinitionId: string;
+      variables: Record<string, unknown>;
+    };
+    const caller = await this.store.getInstance(job.instanceId!);
+    if (!caller || caller.status !== 'running') return 'skipped';
+    if (!(await this.store.getInstance(payload.childInstanceId))) {
+      let definition: DefinitionRecord | undefined;
+      try {
+        definition = await this.resolveCalled(payload);
+      } catch (err) {
+        return this.failJob(job, err, true);
+      }
+      const { process } = await this.processFor(definition.id);
+      if (!process.startEventId) {
+        return this.failJob(
+          job,
+          new Error(`Called process ${payload.processKey} has no none start event`),
+          false,
+        );
+      }
+      await this.startNew({
+        definition,
+        process,
+        startEventId: process.startEventId,
+        variables: checkVariables(payload.variables, `the call of ${payload.processKey}`),
+        businessKey: caller.businessKey,
+        initiator: caller.initiator,
+        id: payload.childInstanceId,
+        parent: { instanceId: caller.id, executionId: job.executionId! },
+      });
+    }
+    const outcome = await this.jobStep(job, (_work, runner, token) => {
+      runner.event('JOB_COMPLETED', runner.element(job.elementId), token, {
+        jobId: job.id,
+        childInstanceId: payload.childInstanceId,
+      });
+    });
+    if (outcome === 'skipped') {
+      // the caller went away while the child was being started: the child must not run on its own
+      const child = await this.store.getInstance(payload.childInstanceId);
+      if (child?.status === 'running')
+        await this.cancelInstance(child.id, { reason: 'the calling instance no longer waits for it' });
+    }
+    return outcome;
+  }
+
+  /** The caller reacts to its child: completed (outputs, then on), error (boundaries), escalation. */
+  private async runChildEvent(job: JobRecord): Promise<'done' | 'skipped'> {
+    const payload = job.payload as {
+      outcome: 'completed' | 'error' | 'escalation';
+      childInstanceId: string;
+      variables?: Record<string, unknown>;
+      errorCode?: string;
+      errorMessage?: string | null;
+      escalationCode?: string;
+    };
+    return this.jobStep(
+      job,
+      (work, runner, token) => {
+        const element = runner.element(token.elementId);
+        if (payload.outcome === 'completed') {
+          // escalations the child raised in the same step as its end come first (BPMN order)
+          for (const other of work.jobs.values()) {
+            const p = other.payload as { outcome?: string; escalationCode?: string } | null;
+            if (
+              other.kind !== 'child-event' ||
+              other.state !== 'pending' ||
+              other.executionId !== token.id ||
+              p?.outcome !== 'escalation'
+            )
+              continue;
+            other.state = 'done';
+            other.updatedAt = runner.now;
+            work.touch(other.id);
+            throwEscalation(runner, token, p.escalationCode ?? 'ESCALATION');
+          }
+          if (work.executions.get(token.id) !== token) return;
+          const called = element.calledElement!;
+          const childVariables = payload.variables ?? {};
+          runner.event('JOB_COMPLETED', element, token, {
+            childInstanceId: payload.childInstanceId,
+            outcome: 'completed',
+          });
+          runner.resume(token, () => {
+            const outputs: Record<string, unknown> = called.propagateAll ? { ...childVariables } : {};
+            for (const mapping of called.outputs) {
+              // output mappings read the child's variables
+              const value = evaluateExpression(mapping.source.source, { ...childVariables });
+              if (!value.ok) {
+                throw new IncidentError(
+                  'EXPRESSION_FAILED',
+                  `Output ${mapping.target} of call activity ${element.id}: ${value.reason}`,
+                );
+              }
+              outputs[mapping.target] = value.value;
+            }
+            for (const [name, value] of Object.entries(
+              checkVariables(outputs, `the outputs of call activity ${element.id}`),
+            )) {
+              work.setVariable(name, value);
+            }
+            runner.takeOutgoing(token);
+          });
+        } else if (payload.outcome === 'error') {
+          runner.resume(token, () =>
+            throwError(runner, token, payload.errorCode ?? 'ERROR', payload.errorMessage ?? null),
+          );
+        } else {
+          const waiting = token.state;
+          runner.resume(token, () => {
+            const ended = throwEscalation(runner, token, payload.escalationCode ?? 'ESCALATION');
+            if (!ended && runner.work.executions.get(token.id) === token) token.state = waiting;
+          });
+        }
+      },
+      { keepJobOwner: payload.outcome === 'escalation' },
+    );
+  }
+
+  private async runCancelChild(job: JobRecord): Promise<'done' | 'skipped' | 'failed' | 'retrying'> {
+    const child = await this.store.getInstance(job.instanceId!);
+    if (!child)
+      return this.failJob(job, new Error(`Child instance ${job.instanceId} is not there (yet)`), true);
+    if (child.status !== 'running') return 'skipped';
+    {
+      await this.command(child.id, null, (work, runner) => {
+        for (const token of work.childrenOf(null)) runner.removeToken(token, 'canceled');
+        runner.endInstance('canceled', 'the calling instance no longer waits for it');
+        const own = work.jobs.get(job.id);
+        if (own) {
+          own.state = 'done';
+          work.touch(own.id);
+        }
+      });
+    }
+    return 'done';
+  }
+
+  /** A message or signal throw: hand it to correlation / broadcast, then mark the job done. */
+  private async runThrowJob(job: JobRecord): Promise<'done' | 'skipped' | 'failed' | 'retrying'> {
+    const payload = job.payload as { name: string; correlationKey?: string | null };
+    try {
+      if (job.kind === 'message') {
+        await this.correlateMessage(payload.name, {
+          correlationKey: payload.correlationKey ?? null,
+          messageId: `job-${job.id}`,
+        });
+      } else {
+        await this.broadcastSignal(payload.name);
+      }
+    } catch (err) {
+      return this.failJob(job, err, true);
+    }
+    return this.jobStep(job, () => undefined, { ownerMayBeGone: true });
+  }
+
   // helpers //////
+
+  /**
+   * One command on the instance of `job`: the job must still be pending at its attempt (else nothing happens);
+   * it is marked done and `body` runs with the token that owns it.
+   */
+  private async jobStep(
+    job: JobRecord,
+    body: (
+      work: InstanceWork,
+      runner: Runner,
+      token: Parameters<Runner['resume']>[0],
+      current: JobRecord,
+    ) => void,
+    options: { ownerMayBeScope?: boolean; ownerMayBeGone?: boolean; keepJobOwner?: boolean } = {},
+  ): Promise<'done' | 'skipped'> {
+    const result = await this.command(
+      job.instanceId!,
+      null,
+      (work, runner) => {
+        let current = work.jobs.get(job.id);
+        if (!current && job.kind === 'child-event') {
+          // a child's report is addressed to the caller's token, not loaded with the caller's pending jobs
+          current = undefined;
+        }
+        if (current && (current.state !== 'pending' || current.attempt !== job.attempt))
+          return 'skipped' as const;
+        const own = current ?? { ...job };
+        const token = job.executionId ? work.executions.get(job.executionId) : undefined;
+        const ownerIsScope = options.ownerMayBeScope && job.executionId === work.instance.id;
+        if (!token && !ownerIsScope && !options.ownerMayBeGone) {
+          if (current) {
+            current.state = 'canceled';
+            current.updatedAt = runner.now;
+            work.touch(current.id);
+          }
+          return 'skipped' as const;
+        }
+        own.state = 'done';
+        own.updatedAt = runner.now;
+        if (current) work.touch(current.id);
+        else work.guardedJobUpdates.push({ job: own, expectedAttempt: job.attempt });
+        body(work, runner, token!, own);
+        return 'done' as const;
+      },
+      { skipIfEnded: true },
+    );
+    return (result as unknown) === false ? 'skipped' : result;
+  }
+
+  private scheduleNextFiring(runner: Runner, current: JobRecord): void {
+    const payload = current.payload as unknown as TimerPayload | null;
+    if (!payload || payload.kind !== 'cycle') return;
+    const due = timerDue(payload, current.fireCount + 1, current.dueAt, this.calendar);
+    if (!due.ok || due.dueAt === undefined) return;
+    current.state = 'pending';
+    current.fireCount += 1;
+    current.attempt += 1;
+    current.dueAt = due.dueAt;
+    current.publishSeq = 0;
+    current.publishedAt = null;
+  }
+
+  private async republishEarly(jobId: string): Promise<void> {
+    const job = await this.store.getJob(jobId);
+    if (job && job.state === 'pending') {
+      const seq = await this.store.bumpPublishSeq(job.id, job.attempt);
+      if (seq !== undefined) await this.publishJobs([{ ...job, publishSeq: seq, publishedAt: null }]);
+    }
+  }
+
+  private async resolveCalled(payload: {
+    processKey: string;
+    binding: string;
+    version: number | null;
+    versionTag: string | null;
+    callerDefinitionId: string;
+  }): Promise<DefinitionRecord> {
+    let definition: DefinitionRecord | undefined;
+    if (payload.binding === 'version')
+      definition = await this.store.findDefinition(payload.processKey, payload.version ?? undefined);
+    else if (payload.binding === 'versionTag') {
+      const all = await this.store.listDefinitions(payload.processKey);
+      const tagged = all
+        .filter((d) => d.versionTag === payload.versionTag)
+        .sort((a, b) => b.version - a.version)[0];
+      definition = tagged ? await this.store.getDefinition(tagged.id) : undefined;
+    } else if (payload.binding === 'deployment') {
+      const caller = await this.store.getDefinition(payload.callerDefinitionId);
+      const all = await this.store.listDefinitions(payload.processKey);
+      const same = all
+        .filter((d) => d.checksum === caller?.checksum)
+        .sort((a, b) => b.version - a.version)[0];
+      definition = same ? await this.store.getDefinition(same.id) : undefined;
+    } else definition = await this.store.findDefinition(payload.processKey);
+    if (!definition) {
+      throw new Error(
+        `No deployed process ${payload.processKey} matches binding ${payload.binding}${payload.version ? ` version ${payload.version}` : ''}${payload.versionTag ? ` tag ${payload.versionTag}` : ''}`,
+      );
+    }
+    return definition;
+  }
+
+  /** Tries a message on the waiting subscriptions, then on message start events. */
+  private async deliverMessage(message: MessageRecord): Promise<CorrelationResult | undefined> {
+    for (const subscription of await this.store.findSubscriptions({
+      kind: 'message',
+      name: message.name,
+      correlationKey: message.correlationKey,
+      level: 'instance',
+      limit: 20,
+    })) {
+      const hit = await this.command(
+        subscription.instanceId!,
+        null,
+        (work, runner) => {
+          const caught = this.catchSubscription(
+            work,
+            runner,
+            subscription.id,
+            message.variables,
+            'MESSAGE_CORRELATED',
+            {
+              messageId: message.messageId,
+              message: message.name,
+            },
+          );
+          if (caught) work.messagesInserted.push({ ...message, instanceId: work.instance.id });
+          return caught;
+        },
+        { skipIfEnded: true },
+      );
+      if (hit)
+        return { messageId: message.messageId, outcome: 'correlated', instanceId: subscription.instanceId };
+    }
+    const [start] = await this.store.findSubscriptions({
+      kind: 'message',
+      name: message.name,
+      level: 'definition',
+      limit: 1,
+    });
+    if (start) {
+      const { definition, process } = await this.processFor(start.definitionId!);
+      const id = await this.startNew({
+        definition,
+        process,
+        startEventId: start.elementId,
+        variables: message.variables,
+        businessKey: message.correlationKey,
+        alongside: (work) => work.messagesInserted.push({ ...message, instanceId: work.instance.id }),
+      });
+      return { messageId: message.messageId, outcome: 'started', instanceId: id };
+    }
+    return undefined;
+  }
+
+  /** A buffered message meets its subscription (after it opened, or on the periodic sweep). */
+  private async deliverBuffered(message: MessageRecord): Promise<boolean> {
+    for (const subscription of await this.store.findSubscriptions({
+      kind: 'message',
+      name: message.name,
+      correlationKey: message.correlationKey,
+      level: 'instance',
+      limit: 5,
+    })) {
+      try {
+        const hit = await this.command(
+          subscription.instanceId!,
+          null,
+          (work, runner) => {
+            const caught = this.catchSubscription(
+              work,
+              runner,
+              subscription.id,
+              message.variables,
+              'MESSAGE_CORRELATED',
+              {
+                messageId: message.messageId,
+                message: message.name,
+                buffered: true,
+              },
+            );
+            if (caught) work.messagesConsumed.push({ id: message.id, at: runner.now });
+            return caught;
+          },
+          { skipIfEnded: true },
+        );
+        if (hit) return true;
+      } catch (err) {
+        if (err instanceof ConcurrencyError) return false;
+        throw err;
+      }
+    }
+    return false;
+  }
+
+  /** Inside a command: the subscription (if still open) catches; variables are set and the token reacts. */
+  private catchSubscription(
+    work: InstanceWork,
+    runner: Runner,
+    subscriptionId: string,
+    variables: Record<string, unknown>,
+    event: 'MESSAGE_CORRELATED' | 'SIGNAL_RECEIVED',
+    data: Record<string, unknown>,
+  ): boolean {
+    const subscription = work.subscriptions.get(subscriptionId);
+    if (!subscription) return false;
+    for (const [name, value] of Object.entries(variables)) work.setVariable(name, value);
+    runner.event(
+      event,
+      runner.element(subscription.elementId),
+      work.executions.get(subscription.executionId!) ?? null,
+      {
+        ...data,
+        variables: Object.keys(variables),
+      },
+    );
+    const element = runner.element(subscription.elementId);
+    const nonInterruptingStart = element.kind === 'startEvent' && element.interrupting === false;
+    const nonInterruptingBoundary = element.kind === 'boundaryEvent' && element.cancelActivity === false;
+    if (!nonInterruptingStart && !nonInterruptingBoundary) work.removeSubscription(subscription.id);
+    return trigger(runner, subscription.executionId!, subscription.elementId);
+  }
+
+  private resultOf(message: MessageRecord): CorrelationResult {
+    if (message.state === 'unmatched' || message.state === 'expired') {
+      throw new EngineError('MESSAGE_NOT_CORRELATED', `Message ${message.messageId} was ${message.state}`);
+    }
+    return {
+      messageId: message.messageId,
+      outcome: message.state === 'buffered' ? 'buffered' : message.instanceId ? 'correlated' : 'started',
+      instanceId: message.instanceId,
+    };
+  }
 
   private async deployProcess(
     process: ExecutableProcess,
@@ -546,6 +1234,7 @@ export class Engine {
           isNew: false,
         };
       }
+      const now = this.clock.now();
       const record: DefinitionRecord = {
         id: this.newId(),
         processKey: process.key,
@@ -555,10 +1244,10 @@ export class Engine {
         checksum,
         xml,
         deployedBy,
-        deployedAt: this.clock.now(),
+        deployedAt: now,
       };
       try {
-        await this.store.insertDefinition(record);
+        await this.store.deployDefinition(record, this.startsOf(record, process, now));
         return {
           definitionId: record.id,
           processKey: record.processKey,
@@ -568,9 +1257,77 @@ export class Engine {
         };
       } catch (err) {
         // Two deployments of the same key at once: the unique (key, version) lets one win; look again.
-        if (attempt >= 5) throw err;
+        if (err instanceof ValidationError || attempt >= 5) throw err;
       }
     }
+  }
+
+  /** The message and signal start subscriptions and start timers of a new definition. */
+  private startsOf(
+    definition: DefinitionRecord,
+    process: ExecutableProcess,
+    now: number,
+  ): { subscriptions: SubscriptionRecord[]; jobs: JobRecord[] } {
+    const subscriptions: SubscriptionRecord[] = [];
+    const jobs: JobRecord[] = [];
+    for (const id of process.eventStartIds) {
+      const element = process.elements[id]!;
+      const d = element.eventDefinition;
+      if (d?.type === 'message' || d?.type === 'signal') {
+        subscriptions.push({
+          id: this.newId(),
+          kind: d.type,
+          name: d.type === 'message' ? d.messageName : d.signalName,
+          correlationKey: null,
+          instanceId: null,
+          executionId: null,
+          definitionId: definition.id,
+          processKey: process.key,
+          elementId: id,
+          createdAt: now,
+        });
+      } else if (d?.type === 'timer') {
+        if (!d.timer.text) {
+          throw new ValidationError(`Timer start event ${id} must give its timer as ISO 8601 text`, [
+            {
+              elementId: id,
+              elementType: element.bpmnType,
+              rule: 'timer-definitions',
+              message: 'a timer start event needs a fixed date, duration or cycle (no expression)',
+            },
+          ]);
+        }
+        const payload: TimerPayload = {
+          kind: d.timer.kind,
+          text: d.timer.text,
+          workingDays: d.timer.workingDays,
+          anchor: now,
+        };
+        const due = timerDue(payload, 0, undefined, this.calendar);
+        if (!due.ok || due.dueAt === undefined) continue;
+        jobs.push({
+          id: this.newId(),
+          instanceId: null,
+          executionId: null,
+          definitionId: definition.id,
+          elementId: id,
+          kind: 'start-timer',
+          taskType: null,
+          state: 'pending',
+          attempt: 1,
+          retriesLeft: 2,
+          publishSeq: 0,
+          fireCount: 0,
+          payload: { ...payload },
+          lastError: null,
+          dueAt: due.dueAt,
+          publishedAt: null,
+          createdAt: now,
+          updatedAt: now,
+        });
+      }
+    }
+    return { subscriptions, jobs };
   }
 
   private processFor(
@@ -596,6 +1353,62 @@ export class Engine {
     return entry;
   }
 
+  /** Creates and runs a new instance in one transaction; returns its id. A lost commit outcome is resolved by looking the id up. */
+  private async startNew(start: NewInstance): Promise<string> {
+    const instanceId = start.id ?? this.newId();
+    for (let attempt = 1; ; attempt++) {
+      const now = this.clock.now();
+      const work = InstanceWork.forNewInstance({
+        id: instanceId,
+        definitionId: start.definition.id,
+        processKey: start.process.key,
+        businessKey: start.businessKey ?? null,
+        initiator: start.initiator ?? null,
+        parentInstanceId: start.parent?.instanceId ?? null,
+        parentExecutionId: start.parent?.executionId ?? null,
+        status: 'running',
+        version: 0,
+        endReason: null,
+        startedAt: now,
+        endedAt: null,
+        updatedAt: now,
+      });
+      const runner = new Runner(start.process, work, now, start.initiator ?? null, this.newId, this.calendar);
+      for (const [name, value] of Object.entries(start.variables)) work.setVariable(name, value);
+      runner.event('INSTANCE_STARTED', null, null, {
+        definitionVersion: start.definition.version,
+        businessKey: start.businessKey ?? null,
+        startEventId: start.startEventId,
+        parentInstanceId: start.parent?.instanceId ?? null,
+        variables: Object.keys(start.variables),
+      });
+      start.alongside?.(work, runner);
+      try {
+        runner.openProcessScope();
+        runner.startAt(start.startEventId, null);
+        runner.run();
+      } catch (err) {
+        if (err instanceof EngineError)
+          throw new InvalidStateError(`Process ${start.process.key} cannot start: ${err.message}`);
+        throw err;
+      }
+      const changes = work.toChangeSet(now);
+      try {
+        await this.store.commit(changes);
+      } catch (err) {
+        if (await this.store.getInstance(instanceId).catch(() => undefined)) return instanceId;
+        if (err instanceof ConcurrencyError && changes.guardedJobUpdates.length > 0) throw err;
+        if (isRetryable(err) && attempt < this.maxAttempts) {
+          await backoff(attempt);
+          continue;
+        }
+        throw err;
+      }
+      await this.afterCommit(changes);
+      return instanceId;
+    }
+  }
+
   /** Runs one command on an instance: load, apply, run, commit, publish; re-runs on conflicts. */
   private async command<T>(
     instanceId: string,
@@ -615,7 +1428,7 @@ export class Engine {
       const { process } = await this.processFor(snapshot.instance.definitionId);
       const now = this.clock.now();
       const work = InstanceWork.fromSnapshot(snapshot);
-      const runner = new Runner(process, work, now, actor, this.newId);
+      const runner = new Runner(process, work, now, actor, this.newId, this.calendar);
       const result = await body(work, runner);
       runner.run();
       const changes = work.toChangeSet(now);
@@ -634,7 +1447,7 @@ export class Engine {
         }
         throw err;
       }
-      await this.publish(changes);
+      await this.afterCommit(changes);
       return result;
     }
   }
@@ -645,23 +1458,24 @@ export class Engine {
     retryable: boolean,
   ): Promise<'failed' | 'retrying' | 'skipped'> {
     const message = (error instanceof Error ? error.message : String(error)).slice(0, 4000);
-    return this.command(
-      job.instanceId,
+    const result = await this.command(
+      job.instanceId!,
       null,
       (work, runner) => {
         const current = work.jobs.get(job.id);
         if (!current || current.state !== 'pending' || current.attempt !== job.attempt)
           return 'skipped' as const;
-        const element = runner.element(current.elementId);
-        const token = work.executions.get(current.executionId)!;
+        const token = current.executionId ? work.executions.get(current.executionId) : undefined;
         current.lastError = message;
         current.updatedAt = runner.now;
         work.touch(current.id);
+        const element = token ? runner.element(current.elementId) : null;
         if (retryable && current.retriesLeft > 0) {
-          const delay =
-            (parseDurationMs(element.retryBackoff ?? 'PT10S') ?? 10_000) * 2 ** (current.attempt - 1);
-          runner.event('JOB_FAILED', element, token, {
+          const base = element?.retryBackoff ? parseDurationMs(element.retryBackoff) : undefined;
+          const delay = (base ?? 1000) * 2 ** (current.attempt - 1);
+          runner.event('JOB_FAILED', element, token ?? null, {
             jobId: current.id,
+            kind: current.kind,
             attempt: current.attempt,
             error: message,
             retryInMs: delay,
@@ -674,32 +1488,52 @@ export class Engine {
           return 'retrying' as const;
         }
         current.state = 'failed';
-        runner.event('JOB_FAILED', element, token, {
+        runner.event('JOB_FAILED', element, token ?? null, {
           jobId: current.id,
+          kind: current.kind,
           attempt: current.attempt,
           error: message,
         });
-        const code =
-          error instanceof EngineError && error.code === 'NO_HANDLER' ? 'NO_HANDLER' : 'JOB_FAILED';
-        runner.park(
-          token,
-          new EngineError(
-            code,
-            `Service task ${element.id} failed after ${current.attempt} attempt(s): ${message}`,
-          ),
-          current.id,
-        );
+        if (token) {
+          const code =
+            error instanceof EngineError && error.code === 'NO_HANDLER' ? 'NO_HANDLER' : 'JOB_FAILED';
+          runner.park(
+            token,
+            new EngineError(
+              code,
+              `${element!.bpmnType} ${element!.id} failed after ${current.attempt} attempt(s): ${message}`,
+            ),
+            current.id,
+          );
+        }
         return 'failed' as const;
       },
       { skipIfEnded: true },
-    ).then((r) => (r === (false as unknown) ? 'skipped' : r));
+    );
+    return (result as unknown) === false ? 'skipped' : result;
   }
 
-  private async publish(changes: ChangeSet): Promise<void> {
-    const jobs = [...changes.jobsInserted, ...changes.jobsUpdated].filter(
-      (j) => j.state === 'pending' && j.publishedAt === null,
-    );
+  /** After a commit: hand new jobs to the queue; new message subscriptions look for buffered messages. */
+  private async afterCommit(changes: ChangeSet): Promise<void> {
+    const jobs = [
+      ...changes.jobsInserted,
+      ...changes.jobsUpdated,
+      ...changes.guardedJobUpdates.map((g) => g.job),
+    ].filter((j) => j.state === 'pending' && j.publishedAt === null);
     if (jobs.length > 0) await this.publishJobs(jobs);
+    for (const subscription of changes.subscriptionsInserted) {
+      if (subscription.kind !== 'message') continue;
+      try {
+        const [buffered] = await this.store.findBufferedMessages(
+          this.clock.now(),
+          { name: subscription.name, correlationKey: subscription.correlationKey },
+          1,
+        );
+        if (buffered) await this.deliverBuffered(buffered);
+      } catch (err) {
+        this.logger?.warn({ err }, 'buffered message check failed; the periodic sweep will retry');
+      }
+    }
   }
 
   /** Hands jobs to the queue and records it; a queue that is down leaves them to the relay. */
@@ -711,7 +1545,7 @@ export class Engine {
       try {
         await withTimeout(
           this.queue.publish({
-            queue: 'service',
+            queue: queueOf(job),
             jobId: `job-${job.id}-${job.attempt}-${job.publishSeq}`,
             data: { jobId: job.id, attempt: job.attempt },
             delayMs: Math.max(0, job.dueAt - now),
@@ -742,6 +1576,12 @@ export function createEngine(options: EngineOptions): Engine {
 
 // helpers //////
 
+function queueOf(job: JobRecord): QueueName {
+  if (job.kind === 'service') return 'service';
+  if (job.kind === 'timer' || job.kind === 'start-timer') return 'timer';
+  return 'continue';
+}
+
 function hasChanges(c: ChangeSet): boolean {
   return (
     c.executionsUpserted.length +
@@ -752,9 +1592,24 @@ function hasChanges(c: ChangeSet): boolean {
       c.jobsUpdated.length +
       c.incidentsInserted.length +
       c.incidentsUpdated.length +
+      c.subscriptionsInserted.length +
+      c.subscriptionsDeleted.length +
+      c.messagesInserted.length +
+      c.messagesConsumed.length +
+      c.guardedJobUpdates.length +
       c.history.length +
       Object.keys(c.variablesSet).length >
     0
+  );
+}
+
+function isDuplicate(err: unknown): boolean {
+  const e = err as { code?: string; errno?: number } | null;
+  return (
+    e?.errno === 1062 ||
+    e?.code === 'ER_DUP_ENTRY' ||
+    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
   );
 }
 

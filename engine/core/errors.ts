@@ -16,7 +16,10 @@ export type ErrorCode =
   | 'EXPRESSION_FAILED'
   | 'JOB_FAILED'
   | 'NO_HANDLER'
-  | 'STEP_LIMIT';
+  | 'STEP_LIMIT'
+  | 'UNHANDLED_ERROR'
+  | 'MESSAGE_NOT_CORRELATED'
+  | 'CHILD_FAILED';
 
 /** Base class: a machine-readable code, a message for people, optional details. */
 export class EngineError extends Error {

@@ -43,10 +43,16 @@ export interface TestEngine {
   readonly infrastructure: Infrastructure;
   readonly databaseUrl: string;
   readonly queuePrefix: string | undefined;
+  /** Reads a fixture file next to the calling test. */
+  fixtureText(meta: ImportMeta, name: string): string;
   /** Deploys a fixture file (relative to the calling test file's folder) and returns its process key. */
   deployFixture(meta: ImportMeta, name: string): Promise<string>;
   /** The open tasks of an instance, ordered by element id. */
   openTasks(instanceId: string): Promise<TaskRecord[]>;
+  /** Runs every pending non-timer job that is due (service, call, child, throw …) until none is left; returns how many ran. */
+  runPendingJobs(): Promise<number>;
+  /** Completes the open task at `elementId` of an instance. */
+  complete(instanceId: string, elementId: string, variables?: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -93,6 +99,9 @@ export async function createTestEngine(
     infrastructure,
     databaseUrl,
     queuePrefix,
+    fixtureText(meta, file) {
+      return readFileSync(join(dirname(fileURLToPath(meta.url)), file), 'utf8');
+    },
     async deployFixture(meta, file) {
       const [deployed] = await engine.deploy(readFileSync(join(dirname(fileURLToPath(meta.url)), file)));
       return deployed!.processKey;
@@ -100,6 +109,26 @@ export async function createTestEngine(
     async openTasks(instanceId) {
       const tasks = await engine.listTasks({ instanceId });
       return tasks.sort((a, b) => (a.elementId < b.elementId ? -1 : a.elementId > b.elementId ? 1 : 0));
+    },
+    async runPendingJobs() {
+      let ran = 0;
+      for (let round = 0; round < 50; round++) {
+        const now = (options.clock ?? { now: () => Date.now() }).now();
+        const due = (await engine.listJobs({ state: 'pending' })).filter(
+          (j) => j.kind !== 'timer' && j.kind !== 'start-timer' && j.dueAt <= now,
+        );
+        if (due.length === 0) return ran;
+        for (const job of due) {
+          await engine.handleJob(job.id, job.attempt);
+          ran++;
+        }
+      }
+      throw new Error('jobs kept coming after 50 rounds');
+    },
+    async complete(instanceId, elementId, variables) {
+      const task = (await engine.listTasks({ instanceId })).find((x) => x.elementId === elementId);
+      if (!task) throw new Error(`no open task at ${elementId} in ${instanceId}`);
+      await engine.completeTask(task.id, { variables });
     },
     async close() {
       await engine.stop();

@@ -12,7 +12,9 @@ import type {
   InstanceRecord,
   InstanceSnapshot,
   JobRecord,
+  MessageRecord,
   StoredHistoryRecord,
+  SubscriptionRecord,
   TaskRecord,
 } from '../../core/runtime/records.js';
 import {
@@ -30,6 +32,10 @@ import {
   instanceToRow,
   jobFromRow,
   jobToRow,
+  messageFromRow,
+  messageToRow,
+  subscriptionFromRow,
+  subscriptionToRow,
   taskFromRow,
   taskToRow,
 } from './rows.js';
@@ -87,12 +93,13 @@ export class KnexProcessStore implements ProcessStore {
     return this.guard(async () => {
       const row = await this.knex('process_instances').where({ id: instanceId }).first();
       if (!row) return undefined;
-      const [executions, variables, tasks, jobs, incidents] = await Promise.all([
+      const [executions, variables, tasks, jobs, incidents, subscriptions] = await Promise.all([
         this.knex('executions').where({ instance_id: instanceId }).orderBy('created_at').orderBy('id'),
         this.loadVariables(instanceId),
         this.knex('user_tasks').where({ instance_id: instanceId, state: 'created' }),
         this.knex('jobs').where({ instance_id: instanceId, state: 'pending' }),
         this.knex('incidents').where({ instance_id: instanceId, state: 'open' }),
+        this.knex('event_subscriptions').where({ instance_id: instanceId }),
       ]);
       return {
         instance: instanceFromRow(row),
@@ -101,6 +108,7 @@ export class KnexProcessStore implements ProcessStore {
         openTasks: await this.withCandidates(tasks),
         pendingJobs: jobs.map(jobFromRow),
         openIncidents: incidents.map(incidentFromRow),
+        openSubscriptions: subscriptions.map(subscriptionFromRow),
       };
     });
   }
@@ -156,6 +164,25 @@ export class KnexProcessStore implements ProcessStore {
           const { id, ...changes } = incidentToRow(incident);
           await trx('incidents').where({ id }).update(changes);
         }
+        if (cs.subscriptionsDeleted.length > 0) {
+          await trx('event_subscriptions').whereIn('id', cs.subscriptionsDeleted).delete();
+        }
+        await insertAll(trx, 'event_subscriptions', cs.subscriptionsInserted.map(subscriptionToRow));
+        await insertAll(trx, 'messages', cs.messagesInserted.map(messageToRow));
+        for (const consumed of cs.messagesConsumed) {
+          const updated = await trx('messages')
+            .where({ id: consumed.id, state: 'buffered' })
+            .update({ state: 'correlated', instance_id: cs.instance.id, correlated_at: dbTime(consumed.at) });
+          if (updated !== 1)
+            throw new ConcurrencyError(`Buffered message ${consumed.id} was correlated by another command`);
+        }
+        for (const { job, expectedAttempt } of cs.guardedJobUpdates) {
+          const { id, ...changes } = jobToRow(job);
+          const updated = await trx('jobs')
+            .where({ id, attempt: expectedAttempt, state: 'pending' })
+            .update(changes);
+          if (updated !== 1) throw new ConcurrencyError(`Job ${id} was handled by another worker`);
+        }
         await insertAll(
           trx,
           'history_events',
@@ -165,7 +192,141 @@ export class KnexProcessStore implements ProcessStore {
     );
   }
 
+  /**
+   * Deploys a definition in one transaction: its row, its start-event subscriptions and start timers; the start
+   * subscriptions and pending start timers of the previous versions of the same key are removed (Camunda 7 semantics).
+   */
+  async deployDefinition(
+    definition: DefinitionRecord,
+    starts: { subscriptions: SubscriptionRecord[]; jobs: JobRecord[] },
+  ): Promise<void> {
+    await this.guard(() =>
+      this.knex.transaction(async (trx) => {
+        await trx('process_definitions').insert(definitionToRow(definition));
+        const older = trx('process_definitions')
+          .select('id')
+          .where({ process_key: definition.processKey })
+          .andWhereNot({ id: definition.id });
+        await trx('event_subscriptions').whereNull('instance_id').whereIn('definition_id', older).delete();
+        await trx('jobs')
+          .where({ kind: 'start-timer', state: 'pending' })
+          .whereIn('definition_id', older)
+          .update({ state: 'canceled', updated_at: dbTime(definition.deployedAt) });
+        await insertAll(trx, 'event_subscriptions', starts.subscriptions.map(subscriptionToRow));
+        await insertAll(trx, 'jobs', starts.jobs.map(jobToRow));
+      }),
+    );
+  }
+
   // reads //////
+
+  async findSubscriptions(query: {
+    kind: SubscriptionRecord['kind'];
+    name: string;
+    correlationKey?: string | null;
+    level: 'instance' | 'definition';
+    limit?: number;
+  }): Promise<SubscriptionRecord[]> {
+    const rows = await this.guard(() => {
+      const q = this.knex('event_subscriptions').where({ kind: query.kind, name: query.name });
+      if (query.level === 'instance') q.whereNotNull('instance_id');
+      else q.whereNull('instance_id');
+      if (query.correlationKey !== undefined) {
+        if (query.correlationKey === null) q.whereNull('correlation_key');
+        else q.where({ correlation_key: query.correlationKey });
+      }
+      return q
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(query.limit ?? 1000);
+    });
+    return rows.map(subscriptionFromRow);
+  }
+
+  async getMessage(messageId: string): Promise<MessageRecord | undefined> {
+    const row = await this.guard(() => this.knex('messages').where({ message_id: messageId }).first());
+    return row ? messageFromRow(row) : undefined;
+  }
+
+  async insertMessage(message: MessageRecord): Promise<void> {
+    await this.guard(() => this.knex('messages').insert(messageToRow(message)));
+  }
+
+  async listMessages(query: {
+    state?: MessageRecord['state'];
+    name?: string;
+    limit?: number;
+  }): Promise<MessageRecord[]> {
+    const rows = await this.guard(() => {
+      const q = this.knex('messages')
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(query.limit ?? 1000);
+      if (query.state) q.where({ state: query.state });
+      if (query.name) q.where({ name: query.name });
+      return q;
+    });
+    return rows.map(messageFromRow);
+  }
+
+  /** Buffered messages still alive at `now` (oldest first), optionally for one name and key. */
+  async findBufferedMessages(
+    now: number,
+    filter: { name?: string; correlationKey?: string | null } = {},
+    limit = 100,
+  ): Promise<MessageRecord[]> {
+    const rows = await this.guard(() => {
+      const q = this.knex('messages').where({ state: 'buffered' }).andWhere('expires_at', '>', dbTime(now));
+      if (filter.name !== undefined) q.where({ name: filter.name });
+      if (filter.correlationKey !== undefined) {
+        if (filter.correlationKey === null) q.whereNull('correlation_key');
+        else q.where({ correlation_key: filter.correlationKey });
+      }
+      return q.orderBy('created_at').orderBy('id').limit(limit);
+    });
+    return rows.map(messageFromRow);
+  }
+
+  /** Marks buffered messages whose time-to-live has passed as expired; returns them. */
+  async expireMessages(now: number): Promise<MessageRecord[]> {
+    return this.guard(async () => {
+      const rows = await this.knex('messages')
+        .where({ state: 'buffered' })
+        .andWhere('expires_at', '<=', dbTime(now))
+        .limit(1000);
+      if (rows.length === 0) return [];
+      await this.knex('messages')
+        .whereIn(
+          'id',
+          rows.map((r: { id: string }) => r.id),
+        )
+        .where({ state: 'buffered' })
+        .update({ state: 'expired' });
+      return rows.map(messageFromRow);
+    });
+  }
+
+  async settleJob(jobId: string, attempt: number, state: JobRecord['state'], at: number): Promise<void> {
+    await this.guard(() =>
+      this.knex('jobs')
+        .where({ id: jobId, attempt, state: 'pending' })
+        .update({ state, updated_at: dbTime(at) }),
+    );
+  }
+
+  /** Pending timer jobs (instance timers and start timers) due at `now`, in due order. */
+  async findDueTimers(now: number, limit: number): Promise<JobRecord[]> {
+    const rows = await this.guard(() =>
+      this.knex('jobs')
+        .where({ state: 'pending' })
+        .whereIn('kind', ['timer', 'start-timer'])
+        .andWhere('due_at', '<=', dbTime(now))
+        .orderBy('due_at')
+        .orderBy('id')
+        .limit(limit),
+    );
+    return rows.map(jobFromRow);
+  }
 
   async getInstance(instanceId: string): Promise<InstanceRecord | undefined> {
     const row = await this.guard(() => this.knex('process_instances').where({ id: instanceId }).first());
@@ -236,6 +397,23 @@ export class KnexProcessStore implements ProcessStore {
   async getIncident(incidentId: string): Promise<IncidentRecord | undefined> {
     const row = await this.guard(() => this.knex('incidents').where({ id: incidentId }).first());
     return row ? incidentFromRow(row) : undefined;
+  }
+
+  async listJobs(query: {
+    instanceId?: string;
+    definitionId?: string;
+    state?: JobRecord['state'];
+    kind?: JobRecord['kind'];
+  }): Promise<JobRecord[]> {
+    const rows = await this.guard(() => {
+      const q = this.knex('jobs').orderBy('created_at').orderBy('id').limit(1000);
+      if (query.instanceId) q.where({ instance_id: query.instanceId });
+      if (query.definitionId) q.where({ definition_id: query.definitionId });
+      if (query.state) q.where({ state: query.state });
+      if (query.kind) q.where({ kind: query.kind });
+      return q;
+    });
+    return rows.map(jobFromRow);
   }
 
   async listIncidents(query: {

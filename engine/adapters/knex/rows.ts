@@ -9,7 +9,9 @@ import type {
   IncidentRecord,
   InstanceRecord,
   JobRecord,
+  MessageRecord,
   StoredHistoryRecord,
+  SubscriptionRecord,
   TaskRecord,
 } from '../../core/runtime/records.js';
 
@@ -70,6 +72,8 @@ export function instanceFromRow(r: Row): InstanceRecord {
     processKey: String(r.process_key),
     businessKey: str(r.business_key),
     initiator: str(r.initiator),
+    parentInstanceId: str(r.parent_instance_id),
+    parentExecutionId: str(r.parent_execution_id),
     status: r.status as InstanceRecord['status'],
     version: Number(r.version),
     endReason: str(r.end_reason),
@@ -86,6 +90,8 @@ export function instanceToRow(i: InstanceRecord): Row {
     process_key: i.processKey,
     business_key: i.businessKey,
     initiator: i.initiator,
+    parent_instance_id: i.parentInstanceId,
+    parent_execution_id: i.parentExecutionId,
     status: i.status,
     version: i.version,
     end_reason: i.endReason,
@@ -103,6 +109,7 @@ export function executionFromRow(r: Row): ExecutionRecord {
     elementId: String(r.element_id),
     state: r.state as ExecutionRecord['state'],
     arrivedVia: str(r.arrived_via),
+    variables: parseJson(r.vars_json),
     createdAt: toTime(r.created_at),
   };
 }
@@ -115,6 +122,7 @@ export function executionToRow(e: ExecutionRecord): Row {
     element_id: e.elementId,
     state: e.state,
     arrived_via: e.arrivedVia,
+    vars_json: e.variables === null ? null : JSON.stringify(e.variables),
     created_at: dbTime(e.createdAt),
   };
 }
@@ -174,8 +182,9 @@ export function candidateRows(t: TaskRecord): Row[] {
 export function jobFromRow(r: Row): JobRecord {
   return {
     id: String(r.id),
-    instanceId: String(r.instance_id),
-    executionId: String(r.execution_id),
+    instanceId: str(r.instance_id),
+    executionId: str(r.execution_id),
+    definitionId: str(r.definition_id),
     elementId: String(r.element_id),
     kind: r.kind as JobRecord['kind'],
     taskType: str(r.task_type),
@@ -183,6 +192,8 @@ export function jobFromRow(r: Row): JobRecord {
     attempt: Number(r.attempt),
     retriesLeft: Number(r.retries_left),
     publishSeq: Number(r.publish_seq),
+    fireCount: Number(r.fire_count),
+    payload: parseJson(r.payload_json),
     lastError: str(r.last_error),
     dueAt: toTime(r.due_at),
     publishedAt: toOptionalTime(r.published_at),
@@ -196,6 +207,7 @@ export function jobToRow(j: JobRecord): Row {
     id: j.id,
     instance_id: j.instanceId,
     execution_id: j.executionId,
+    definition_id: j.definitionId,
     element_id: j.elementId,
     kind: j.kind,
     task_type: j.taskType,
@@ -203,6 +215,8 @@ export function jobToRow(j: JobRecord): Row {
     attempt: j.attempt,
     retries_left: j.retriesLeft,
     publish_seq: j.publishSeq,
+    fire_count: j.fireCount,
+    payload_json: j.payload === null ? null : JSON.stringify(j.payload),
     last_error: j.lastError,
     due_at: dbTime(j.dueAt),
     published_at: dbTime(j.publishedAt),
@@ -277,4 +291,70 @@ export function historyFromRow(r: Row): StoredHistoryRecord {
         ? null
         : (JSON.parse(String(r.data_json)) as Record<string, unknown>),
   };
+}
+
+export function subscriptionFromRow(r: Row): SubscriptionRecord {
+  return {
+    id: String(r.id),
+    kind: r.kind as SubscriptionRecord['kind'],
+    name: String(r.name),
+    correlationKey: str(r.correlation_key),
+    instanceId: str(r.instance_id),
+    executionId: str(r.execution_id),
+    definitionId: str(r.definition_id),
+    processKey: str(r.process_key),
+    elementId: String(r.element_id),
+    createdAt: toTime(r.created_at),
+  };
+}
+
+export function subscriptionToRow(s: SubscriptionRecord): Row {
+  return {
+    id: s.id,
+    kind: s.kind,
+    name: s.name,
+    correlation_key: s.correlationKey,
+    instance_id: s.instanceId,
+    execution_id: s.executionId,
+    definition_id: s.definitionId,
+    process_key: s.processKey,
+    element_id: s.elementId,
+    created_at: dbTime(s.createdAt),
+  };
+}
+
+export function messageFromRow(r: Row): MessageRecord {
+  return {
+    id: String(r.id),
+    messageId: String(r.message_id),
+    name: String(r.name),
+    correlationKey: str(r.correlation_key),
+    variables: parseJson(r.variables_json) ?? {},
+    state: r.state as MessageRecord['state'],
+    instanceId: str(r.instance_id),
+    expiresAt: toOptionalTime(r.expires_at),
+    createdAt: toTime(r.created_at),
+    correlatedAt: toOptionalTime(r.correlated_at),
+  };
+}
+
+export function messageToRow(m: MessageRecord): Row {
+  return {
+    id: m.id,
+    message_id: m.messageId,
+    name: m.name,
+    correlation_key: m.correlationKey,
+    variables_json: JSON.stringify(m.variables),
+    state: m.state,
+    instance_id: m.instanceId,
+    expires_at: dbTime(m.expiresAt),
+    created_at: dbTime(m.createdAt),
+    correlated_at: dbTime(m.correlatedAt),
+  };
+}
+
+function parseJson(value: unknown): Record<string, unknown> | null {
+  return value === null || value === undefined
+    ? null
+    : (JSON.parse(String(value)) as Record<string, unknown>);
 }

@@ -19,10 +19,88 @@ export type ElementKind =
   | 'exclusiveGateway'
   | 'parallelGateway'
   | 'inclusiveGateway'
-  | 'subProcess';
+  | 'subProcess'
+  | 'intermediateCatchEvent'
+  | 'boundaryEvent'
+  | 'receiveTask'
+  | 'sendTask'
+  | 'eventBasedGateway'
+  | 'callActivity';
 
 /** What an end event does: `none` ends its token, `terminate` ends every token of its scope. */
 export type EndEventKind = 'none' | 'terminate';
+
+/**
+ * The single event definition of an event (BPMN allows several; we reject "multiple" events at deploy).
+ * Timer values are kept as written: an ISO 8601 text, or a FEEL expression (leading `=`) evaluated when the
+ * timer is scheduled. `workingDays` (`fiscal:workingDays="true"` on the timer definition) counts the days of a
+ * duration on the working-day calendar.
+ */
+export type EventDefinition =
+  | { readonly type: 'timer'; readonly timer: TimerDefinition }
+  | {
+      readonly type: 'message';
+      readonly messageName: string;
+      /** Evaluated when the subscription opens (catch, boundary, receive task, event sub-process start). */
+      readonly correlationKey?: CompiledExpression;
+    }
+  | { readonly type: 'signal'; readonly signalName: string }
+  /** `errorCode` null on a catch means "any error"; on a throw it is always set. */
+  | { readonly type: 'error'; readonly errorCode: string | null; readonly errorMessage?: string }
+  /** `escalationCode` null on a catch means "any escalation". */
+  | { readonly type: 'escalation'; readonly escalationCode: string | null }
+  | { readonly type: 'terminate' };
+
+export interface TimerDefinition {
+  readonly kind: 'date' | 'duration' | 'cycle';
+  /** ISO 8601 text, or a FEEL expression yielding one (`expression` set). */
+  readonly text?: string;
+  readonly expression?: CompiledExpression;
+  readonly workingDays: boolean;
+}
+
+/** `fiscal:input` / `fiscal:output` mappings of a call activity: `target` gets the value of FEEL `source`. */
+export interface VariableMapping {
+  readonly source: CompiledExpression;
+  readonly target: string;
+}
+
+export interface CalledElement {
+  /** Process key (`calledElement` attribute). */
+  readonly processKey: string;
+  /** Which version: latest deployed, the one deployed together with the caller, a fixed version, or a version tag. */
+  readonly binding: 'latest' | 'deployment' | 'version' | 'versionTag';
+  readonly version?: number;
+  readonly versionTag?: string;
+  /** Without mappings all variables are passed in and out (`fiscal:propagateAll`, default true when none are given). */
+  readonly inputs: readonly VariableMapping[];
+  readonly outputs: readonly VariableMapping[];
+  readonly propagateAll: boolean;
+}
+
+/**
+ * Multi-instance (BPMN multiInstanceLoopCharacteristics) plus the approval presets a designer picks
+ * (`fiscal:approvalPreset`): 会签 `all` (every reviewer must approve; one rejection decides), 或签 `any` (the first
+ * decision wins), 依次 `sequential` (one after another, a rejection stops), 比例 `ratio` (pass when
+ * approvals ≥ `ratioPercent` % of instances; reject as soon as that can no longer be reached). Presets compile to
+ * `isSequential` and a completion rule; the runtime writes the decision to `resultVariable`.
+ */
+export interface MultiInstance {
+  readonly isSequential: boolean;
+  /** FEEL yielding a list; one instance per item, bound to `elementVariable`. */
+  readonly collection?: CompiledExpression;
+  readonly elementVariable?: string;
+  /** FEEL yielding a count (when there is no collection). */
+  readonly cardinality?: CompiledExpression;
+  /** FEEL over nrOfInstances, nrOfActiveInstances, nrOfCompletedInstances, nrOfApproved, nrOfRejected. */
+  readonly completionCondition?: CompiledExpression;
+  readonly preset?: 'all' | 'any' | 'sequential' | 'ratio';
+  readonly ratioPercent?: number;
+  /** Variable each completed instance sets to true/false to count as approved/rejected (default `approved`). */
+  readonly outcomeVariable: string;
+  /** Where the decision of a preset ('approved' | 'rejected') is written when the activity completes (default `approvalResult`). */
+  readonly resultVariable: string;
+}
 
 /** A FEEL expression as written (leading `=` removed); syntax already checked at deploy. */
 export interface CompiledExpression {
@@ -74,6 +152,25 @@ export interface ExecutableElement {
   /** Sub-processes only: the id of its none start event, and the ids of its direct child flow nodes. */
   readonly startEventId?: string;
   readonly childIds?: readonly string[];
+  /** Events: the event definition (absent for none events). */
+  readonly eventDefinition?: EventDefinition;
+  /** Boundary events: the activity they are attached to, and whether they interrupt it (`cancelActivity`). */
+  readonly attachedToId?: string;
+  readonly cancelActivity?: boolean;
+  /** Activities: ids of the boundary events attached to them, in document order. */
+  readonly boundaryIds?: readonly string[];
+  /** Sub-processes and the process scope: ids of their event sub-processes. */
+  readonly eventSubProcessIds?: readonly string[];
+  /** Event sub-processes: true; their single start event carries the trigger. */
+  readonly triggeredByEvent?: boolean;
+  /** Start events of event sub-processes: whether they interrupt the enclosing scope (`isInterrupting`, default true). */
+  readonly interrupting?: boolean;
+  /** Call activities only. */
+  readonly calledElement?: CalledElement;
+  /** Activities with multi-instance loop characteristics. */
+  readonly multiInstance?: MultiInstance;
+  /** Send tasks / message throw events: the message to publish, with an optional correlation key expression. */
+  readonly messageName?: string;
 }
 
 export interface ExecutableFlow {
@@ -90,8 +187,12 @@ export interface ExecutableProcess {
   readonly name?: string;
   /** `fiscal:versionTag`, free text chosen by the designer. */
   readonly versionTag?: string;
-  /** Id of the process-level none start event. */
-  readonly startEventId: string;
+  /** Id of the process-level none start event (absent when the process starts only by timer, message or signal). */
+  readonly startEventId?: string;
+  /** Ids of process-level start events with a timer, message or signal definition. */
+  readonly eventStartIds: readonly string[];
+  /** Ids of the event sub-processes directly inside the process. */
+  readonly eventSubProcessIds: readonly string[];
   readonly elements: Readonly<Record<string, ExecutableElement>>;
   readonly flows: Readonly<Record<string, ExecutableFlow>>;
 }

@@ -16,7 +16,9 @@ import type {
   InstanceRecord,
   InstanceSnapshot,
   JobRecord,
+  MessageRecord,
   StoredHistoryRecord,
+  SubscriptionRecord,
   TaskRecord,
   TaskState,
 } from '../runtime/records.js';
@@ -50,6 +52,11 @@ export interface ProcessStore {
   getDefinition(id: string): Promise<DefinitionRecord | undefined>;
   findDefinition(processKey: string, version?: number): Promise<DefinitionRecord | undefined>;
   listDefinitions(processKey?: string): Promise<Omit<DefinitionRecord, 'xml'>[]>;
+  /** Inserts a definition with its start subscriptions and start timers, replacing those of older versions of the key. */
+  deployDefinition(
+    definition: DefinitionRecord,
+    starts: { subscriptions: SubscriptionRecord[]; jobs: JobRecord[] },
+  ): Promise<void>;
 
   // one instance
   loadInstance(instanceId: string): Promise<InstanceSnapshot | undefined>;
@@ -61,6 +68,38 @@ export interface ProcessStore {
   getTask(taskId: string): Promise<TaskRecord | undefined>;
   listTasks(query: TaskQuery): Promise<TaskRecord[]>;
   getJob(jobId: string): Promise<JobRecord | undefined>;
+  listJobs(query: {
+    instanceId?: string;
+    definitionId?: string;
+    state?: JobRecord['state'];
+    kind?: JobRecord['kind'];
+  }): Promise<JobRecord[]>;
+  /** Ends a job that is still pending at `attempt` (its owner is gone); does nothing otherwise. */
+  settleJob(jobId: string, attempt: number, state: JobRecord['state'], at: number): Promise<void>;
+  /** Pending timer and start-timer jobs due at `now`, oldest due first. */
+  findDueTimers(now: number, limit: number): Promise<JobRecord[]>;
+
+  // messages and signals
+  findSubscriptions(query: {
+    kind: SubscriptionRecord['kind'];
+    name: string;
+    correlationKey?: string | null;
+    level: 'instance' | 'definition';
+    limit?: number;
+  }): Promise<SubscriptionRecord[]>;
+  getMessage(messageId: string): Promise<MessageRecord | undefined>;
+  insertMessage(message: MessageRecord): Promise<void>;
+  listMessages(query: {
+    state?: MessageRecord['state'];
+    name?: string;
+    limit?: number;
+  }): Promise<MessageRecord[]>;
+  findBufferedMessages(
+    now: number,
+    filter?: { name?: string; correlationKey?: string | null },
+    limit?: number,
+  ): Promise<MessageRecord[]>;
+  expireMessages(now: number): Promise<MessageRecord[]>;
   getIncident(incidentId: string): Promise<IncidentRecord | undefined>;
   listIncidents(query: { instanceId?: string; state?: IncidentRecord['state'] }): Promise<IncidentRecord[]>;
   loadVariables(instanceId: string): Promise<Record<string, unknown>>;

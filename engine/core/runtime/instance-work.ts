@@ -10,6 +10,8 @@ import type {
   InstanceRecord,
   InstanceSnapshot,
   JobRecord,
+  MessageRecord,
+  SubscriptionRecord,
   TaskRecord,
 } from './records.js';
 
@@ -21,7 +23,12 @@ export class InstanceWork {
   readonly tasks = new Map<string, TaskRecord>();
   readonly jobs = new Map<string, JobRecord>();
   readonly incidents = new Map<string, IncidentRecord>();
+  readonly subscriptions = new Map<string, SubscriptionRecord>();
   readonly history: HistoryRecord[] = [];
+  readonly messagesInserted: MessageRecord[] = [];
+  readonly messagesConsumed: { id: string; at: number }[] = [];
+  readonly guardedJobUpdates: { job: JobRecord; expectedAttempt: number }[] = [];
+  private readonly subscriptionsDeleted = new Set<string>();
 
   private readonly originalExecutions = new Map<string, string>();
   private readonly variablesSet: Record<string, unknown> = Object.create(null);
@@ -48,6 +55,7 @@ export class InstanceWork {
     for (const t of snapshot.openTasks) work.tasks.set(t.id, { ...t });
     for (const j of snapshot.pendingJobs) work.jobs.set(j.id, { ...j });
     for (const i of snapshot.openIncidents) work.incidents.set(i.id, { ...i });
+    for (const sub of snapshot.openSubscriptions) work.subscriptions.set(sub.id, { ...sub });
     return work;
   }
 
@@ -74,6 +82,17 @@ export class InstanceWork {
   addIncident(incident: IncidentRecord): void {
     this.incidents.set(incident.id, incident);
     this.newIds.add(incident.id);
+  }
+
+  addSubscription(subscription: SubscriptionRecord): void {
+    this.subscriptions.set(subscription.id, subscription);
+    this.newIds.add(subscription.id);
+  }
+
+  removeSubscription(id: string): void {
+    this.subscriptions.delete(id);
+    if (this.newIds.has(id)) this.newIds.delete(id);
+    else this.subscriptionsDeleted.add(id);
   }
 
   /** Marks a task, job or incident (already in its map) as changed. */
@@ -121,6 +140,11 @@ export class InstanceWork {
       jobsUpdated: jobs.updated,
       incidentsInserted: incidents.inserted,
       incidentsUpdated: incidents.updated,
+      subscriptionsInserted: [...this.subscriptions.values()].filter((r) => this.newIds.has(r.id)),
+      subscriptionsDeleted: [...this.subscriptionsDeleted],
+      messagesInserted: this.messagesInserted,
+      messagesConsumed: this.messagesConsumed,
+      guardedJobUpdates: this.guardedJobUpdates,
       history: this.history,
     };
   }

@@ -11,6 +11,9 @@ export interface InstanceRecord {
   processKey: string;
   businessKey: string | null;
   initiator: string | null;
+  /** Set on instances started by a call activity: the caller and its waiting token. */
+  parentInstanceId: string | null;
+  parentExecutionId: string | null;
   status: InstanceStatus;
   /** Optimistic lock: every commit moves it by one. */
   version: number;
@@ -36,6 +39,8 @@ export interface ExecutionRecord {
   state: ExecutionState;
   /** The sequence flow the token came in by (used by joins). */
   arrivedVia: string | null;
+  /** Variables local to this token or scope (multi-instance counters and element variable); null when none. */
+  variables: Record<string, unknown> | null;
   createdAt: number;
 }
 
@@ -63,12 +68,24 @@ export interface TaskRecord {
 
 export type JobState = 'pending' | 'done' | 'failed' | 'canceled';
 
+/**
+ * `service`: run a service-task handler; `timer`: a timer of a waiting token or scope; `start-timer`: a timer
+ * start event of a definition (no instance); `call`: start the child of a call activity; `child-event`: a child
+ * instance completed, ended with an error, or escalated, and its caller reacts; `cancel-child`: the caller went away;
+ * `message` / `signal`: publish what a throw event sent.
+ */
+export type JobKind =
+  'service' | 'timer' | 'start-timer' | 'call' | 'child-event' | 'cancel-child' | 'message' | 'signal';
+
 export interface JobRecord {
   id: string;
-  instanceId: string;
-  executionId: string;
+  /** Null only for `start-timer` jobs, which belong to a definition. */
+  instanceId: string | null;
+  /** The token (or scope; the instance id for the process scope) the job belongs to. */
+  executionId: string | null;
+  definitionId: string | null;
   elementId: string;
-  kind: 'service';
+  kind: JobKind;
   taskType: string | null;
   state: JobState;
   /** 1 for the first try; each retry gets a new attempt number (and so a new queue job id). */
@@ -76,11 +93,45 @@ export interface JobRecord {
   retriesLeft: number;
   /** Bumped when the reconciler publishes the same attempt again (the queue may still hold the old id). */
   publishSeq: number;
+  /** Timers: how often it fired (cycles). */
+  fireCount: number;
+  /** Kind-specific data (timer rule, call inputs, message to publish, child outcome). */
+  payload: Record<string, unknown> | null;
   lastError: string | null;
   dueAt: number;
   publishedAt: number | null;
   createdAt: number;
   updatedAt: number;
+}
+
+/** An open message or signal subscription: of a waiting token, or of a definition's start event. */
+export interface SubscriptionRecord {
+  id: string;
+  kind: 'message' | 'signal';
+  name: string;
+  correlationKey: string | null;
+  instanceId: string | null;
+  executionId: string | null;
+  definitionId: string | null;
+  processKey: string | null;
+  /** The catching element: intermediate catch event, receive task, boundary event or start event. */
+  elementId: string;
+  createdAt: number;
+}
+
+export type MessageState = 'correlated' | 'buffered' | 'expired' | 'unmatched';
+
+export interface MessageRecord {
+  id: string;
+  messageId: string;
+  name: string;
+  correlationKey: string | null;
+  variables: Record<string, unknown>;
+  state: MessageState;
+  instanceId: string | null;
+  expiresAt: number | null;
+  createdAt: number;
+  correlatedAt: number | null;
 }
 
 export type IncidentState = 'open' | 'resolved';
@@ -114,6 +165,12 @@ export type HistoryEventType =
   | 'JOB_CREATED'
   | 'JOB_COMPLETED'
   | 'JOB_FAILED'
+  | 'TIMER_FIRED'
+  | 'MESSAGE_CORRELATED'
+  | 'SIGNAL_RECEIVED'
+  | 'ERROR_THROWN'
+  | 'ESCALATION_THROWN'
+  | 'CHILD_INSTANCE_CREATED'
   | 'VARIABLES_UPDATED'
   | 'INCIDENT_RAISED'
   | 'INCIDENT_RESOLVED';
@@ -146,6 +203,7 @@ export interface InstanceSnapshot {
   openTasks: TaskRecord[];
   pendingJobs: JobRecord[];
   openIncidents: IncidentRecord[];
+  openSubscriptions: SubscriptionRecord[];
 }
 
 /** What one command writes, in one transaction. */
@@ -162,6 +220,13 @@ export interface ChangeSet {
   jobsUpdated: JobRecord[];
   incidentsInserted: IncidentRecord[];
   incidentsUpdated: IncidentRecord[];
+  subscriptionsInserted: SubscriptionRecord[];
+  subscriptionsDeleted: string[];
+  messagesInserted: MessageRecord[];
+  /** Buffered messages this command correlated (must still be buffered at commit). */
+  messagesConsumed: { id: string; at: number }[];
+  /** Jobs of other owners (a definition's start timer) updated only if still pending at `expectedAttempt`. */
+  guardedJobUpdates: { job: JobRecord; expectedAttempt: number }[];
   history: HistoryRecord[];
 }
 

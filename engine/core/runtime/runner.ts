@@ -1,17 +1,24 @@
 /**
  * The token runner: moves the tokens of one instance through the executable model, in memory, until each
- * one waits (task, job), joins, parks on an incident or ends. Behaviors call back into it; it records
- * every change into the InstanceWork. It is synchronous and does no I/O; the executor commits the result.
+ * one waits (task, job, subscription), joins, parks on an incident or ends. Behaviors call back into it; it
+ * records every change into the InstanceWork. It is synchronous and does no I/O; the executor commits.
  *
- * Allowed to behaviors: read variables, evaluate FEEL, take flows, wait, create tasks and jobs, enter or
- * terminate scopes, join. Not allowed: awaiting anything, touching the store or the queue.
+ * Scopes: the process scope has no execution row; jobs and subscriptions it owns carry the instance id as
+ * their execution id. A sub-process (and a multi-instance body, an event sub-process) is a token in state
+ * `scope` whose children point at it with `parentId`.
+ *
+ * Allowed to behaviors: read variables, evaluate FEEL, take flows, wait, create tasks and jobs, subscribe,
+ * enter or terminate scopes, join, throw errors and escalations. Not allowed: awaiting anything.
  */
 import { EngineError, IncidentError } from '../errors.js';
 import { evaluateCondition, evaluateExpression } from '../expr/feel.js';
 import type { ExecutableElement, ExecutableFlow, ExecutableProcess } from '../model/types.js';
+import type { WorkingCalendar } from '../time/working-calendar.js';
 import { behaviorFor } from './behaviors/index.js';
+import { closeOwned, openBoundaries, openEventSubProcesses } from './events.js';
 import type { InstanceWork } from './instance-work.js';
-import type { ExecutionRecord, HistoryEventType, TaskRecord } from './records.js';
+import { activateMultiInstance, completeInnerInstance, isInnerInstance } from './multi-instance.js';
+import type { ExecutionRecord, HistoryEventType, JobRecord, TaskRecord } from './records.js';
 import { canReach } from './reachability.js';
 
 /** Steps one command may take before the runner assumes a loop without wait states. */
@@ -32,6 +39,7 @@ export class Runner {
     readonly now: number,
     readonly actor: string | null,
     readonly newId: () => string,
+    readonly calendar: WorkingCalendar,
   ) {}
 
   // entry points //////
@@ -43,6 +51,11 @@ export class Runner {
     return token;
   }
 
+  /** Opens what the process scope listens to (event sub-processes) when the instance starts. */
+  openProcessScope(): void {
+    openEventSubProcesses(this, this.work.instance.id, this.process.eventSubProcessIds);
+  }
+
   /** Puts a waiting or parked token back into motion, running `step` on it. */
   resume(token: ExecutionRecord, step: () => void): void {
     token.state = 'active';
@@ -51,7 +64,7 @@ export class Runner {
 
   /** Re-activates the element a token is at (incident retry). */
   reactivate(token: ExecutionRecord): void {
-    this.resume(token, () => behaviorFor(this.element(token.elementId)).activate(this, token));
+    this.resume(token, () => this.activate(token));
   }
 
   /** Runs the agenda until every token has settled, then fires the inclusive joins that can no longer wait. */
@@ -70,12 +83,14 @@ export class Runner {
           );
           continue;
         }
+        const elementId = item.token.elementId;
         try {
           item.step();
         } catch (err) {
           if (err instanceof IncidentError) this.park(item.token, err);
           else throw err;
         }
+        this.afterStep(item.token, elementId);
       }
     } while (this.fireInclusiveJoins());
   }
@@ -102,9 +117,29 @@ export class Runner {
     return flow;
   }
 
-  /** Evaluates a FEEL expression over the instance variables; a failure parks the token with an incident. */
-  evaluate(source: string, what: string): unknown {
-    const outcome = evaluateExpression(source, { ...this.work.variables });
+  /** The id that owns what a scope listens to: the scope token, or the instance id for the process scope. */
+  scopeOwnerId(parentId: string | null): string {
+    return parentId ?? this.work.instance.id;
+  }
+
+  /** The variables a FEEL expression at `token` sees: the instance's, then each enclosing scope's local ones. */
+  context(token: ExecutionRecord | null): Record<string, unknown> {
+    const chain: ExecutionRecord[] = [];
+    for (
+      let t: ExecutionRecord | undefined = token ?? undefined;
+      t;
+      t = t.parentId ? this.work.executions.get(t.parentId) : undefined
+    ) {
+      chain.unshift(t);
+    }
+    const context: Record<string, unknown> = { ...this.work.variables };
+    for (const t of chain) if (t.variables) Object.assign(context, t.variables);
+    return context;
+  }
+
+  /** Evaluates a FEEL expression at a token; a failure parks the token with an incident. */
+  evaluate(source: string, what: string, token: ExecutionRecord | null = null): unknown {
+    const outcome = evaluateExpression(source, this.context(token));
     if (!outcome.ok) {
       throw new IncidentError(
         'EXPRESSION_FAILED',
@@ -114,34 +149,43 @@ export class Runner {
     return outcome.value;
   }
 
-  /** Flows out of the token's element whose condition holds (unconditional ones always do), or the default. */
-  selectFlows(token: ExecutableElement, options: { firstOnly: boolean }): string[] {
+  /** Flows out of an element whose condition holds (unconditional ones always do), or the default. */
+  selectFlows(element: ExecutableElement, token: ExecutionRecord, options: { firstOnly: boolean }): string[] {
     const selected: string[] = [];
-    for (const flowId of token.outgoing) {
-      if (flowId === token.defaultFlowId) continue;
+    for (const flowId of element.outgoing) {
+      if (flowId === element.defaultFlowId) continue;
       const flow = this.flow(flowId);
-      if (flow.condition && !this.holds(flow, token)) continue;
+      if (flow.condition && !this.holds(flow, element, token)) continue;
       selected.push(flowId);
       if (options.firstOnly) break;
     }
-    if (selected.length === 0 && token.defaultFlowId) selected.push(token.defaultFlowId);
-    if (selected.length === 0 && token.outgoing.length > 0) {
+    if (selected.length === 0 && element.defaultFlowId) selected.push(element.defaultFlowId);
+    if (selected.length === 0 && element.outgoing.length > 0) {
       throw new IncidentError(
         'NO_FLOW_MATCHED',
-        `Expected at least one condition to hold, or a default flow, at ${token.bpmnType} ${token.id}, but none did (instance ${this.work.instance.id})`,
+        `Expected at least one condition to hold, or a default flow, at ${element.bpmnType} ${element.id}, but none did (instance ${this.work.instance.id})`,
       );
     }
     return selected;
   }
 
-  /** An activity completes: conditional flows are evaluated, unconditional ones taken (BPMN implicit split). */
+  /**
+   * An activity or event completes: conditional flows are evaluated, unconditional ones taken (BPMN implicit
+   * split). An instance of a multi-instance activity reports to its body instead.
+   */
   takeOutgoing(token: ExecutionRecord): void {
-    this.leave(token, this.selectFlows(this.element(token.elementId), { firstOnly: false }));
+    if (isInnerInstance(this, token)) {
+      completeInnerInstance(this, token);
+      return;
+    }
+    this.leave(token, this.selectFlows(this.element(token.elementId), token, { firstOnly: false }));
   }
 
   /** The token's element completes and the token moves on along `flowIds` (one token each); none ends it. */
   leave(token: ExecutionRecord, flowIds: readonly string[]): void {
     const element = this.element(token.elementId);
+    closeOwned(this, token.id);
+    token.variables = null;
     this.event('ELEMENT_COMPLETED', element, token);
     if (flowIds.length === 0) {
       this.work.executions.delete(token.id);
@@ -156,14 +200,43 @@ export class Runner {
     });
   }
 
+  /** Places a new token at an element of the scope `parentId` and activates it (boundary and event starts). */
+  spawnAt(parentId: string | null, elementId: string): ExecutionRecord {
+    const token = this.newToken(parentId, elementId);
+    this.arrive(token, elementId, null);
+    return token;
+  }
+
+  /**
+   * A token waiting at an event-based gateway goes through it to the event that fired: the gateway completes,
+   * the flow is taken, and the event is activated and completed at once.
+   */
+  passTriggered(token: ExecutionRecord, targetId: string): void {
+    const gateway = this.element(token.elementId);
+    const flowId = gateway.outgoing.find((f) => this.flow(f).targetId === targetId);
+    if (!flowId)
+      throw new EngineError(
+        'NOT_FOUND',
+        `Expected a flow from ${gateway.id} to ${targetId}, but there is none`,
+      );
+    closeOwned(this, token.id);
+    this.event('ELEMENT_COMPLETED', gateway, token);
+    this.event('FLOW_TAKEN', gateway, token, { flowId });
+    token.elementId = targetId;
+    token.arrivedVia = flowId;
+    this.event('ELEMENT_ACTIVATED', this.element(targetId), token);
+    this.resume(token, () => this.takeOutgoing(token));
+  }
+
   /** The token stops at a wait state until a command resumes it. */
   wait(token: ExecutionRecord): void {
     token.state = 'waiting';
   }
 
-  /** A sub-process starts: its token becomes a scope and a child token starts at the inner start event. */
+  /** A sub-process starts: its token becomes a scope, its event sub-processes listen, a child token starts. */
   enterScope(token: ExecutionRecord, startEventId: string): void {
     token.state = 'scope';
+    openEventSubProcesses(this, token.id, this.element(token.elementId).eventSubProcessIds ?? []);
     this.startAt(startEventId, token.id);
   }
 
@@ -208,8 +281,39 @@ export class Runner {
     );
   }
 
-  /** Ends a token and everything inside it: its tasks are canceled, jobs dropped, incidents resolved. */
-  removeToken(token: ExecutionRecord, reason: 'terminated' | 'canceled'): void {
+  /** A new pending job of this instance, owned by `ownerId` (a token, or the instance id for the process scope). */
+  createJob(
+    ownerId: string,
+    elementId: string,
+    fields: Pick<JobRecord, 'kind'> &
+      Partial<Pick<JobRecord, 'taskType' | 'retriesLeft' | 'payload' | 'dueAt'>>,
+  ): JobRecord {
+    const job: JobRecord = {
+      id: this.newId(),
+      instanceId: this.work.instance.id,
+      executionId: ownerId,
+      definitionId: null,
+      elementId,
+      kind: fields.kind,
+      taskType: fields.taskType ?? null,
+      state: 'pending',
+      attempt: 1,
+      retriesLeft: fields.retriesLeft ?? 2,
+      publishSeq: 0,
+      fireCount: 0,
+      payload: fields.payload ?? null,
+      lastError: null,
+      dueAt: fields.dueAt ?? this.now,
+      publishedAt: null,
+      createdAt: this.now,
+      updatedAt: this.now,
+    };
+    this.work.addJob(job);
+    return job;
+  }
+
+  /** Ends a token and everything inside it: tasks canceled, jobs dropped, subscriptions closed, children told. */
+  removeToken(token: ExecutionRecord, reason: 'terminated' | 'canceled' | 'interrupted'): void {
     for (const child of this.work.childrenOf(token.id)) this.removeToken(child, reason);
     for (const task of this.work.tasks.values()) {
       if (task.executionId === token.id && task.state === 'created') {
@@ -219,12 +323,20 @@ export class Runner {
         this.event('TASK_CANCELED', this.element(task.elementId), token, { reason }, task.id);
       }
     }
-    for (const job of this.work.jobs.values()) {
-      if (job.executionId === token.id && job.state === 'pending') {
-        job.state = 'canceled';
-        job.updatedAt = this.now;
-        this.work.touch(job.id);
-      }
+    const childInstanceId = token.variables?.$childInstanceId;
+    const callPending = [...this.work.jobs.values()].some(
+      (j) => j.executionId === token.id && j.kind === 'call' && j.state === 'pending',
+    );
+    closeOwned(this, token.id);
+    if (typeof childInstanceId === 'string' && !callPending) {
+      // the child runs in its own instance: tell it, durably, to stop
+      const job = this.createJob(token.id, token.elementId, {
+        kind: 'cancel-child',
+        retriesLeft: 9,
+        payload: { reason },
+      });
+      job.instanceId = childInstanceId;
+      job.executionId = null;
     }
     for (const incident of this.work.incidents.values()) {
       if (incident.executionId === token.id && incident.state === 'open')
@@ -293,10 +405,40 @@ export class Runner {
     });
   }
 
+  /** Ends the instance (its last token is gone, or an error ended it for its caller). */
+  endInstance(status: 'completed' | 'canceled', reason: string | null = null): void {
+    if (this.work.instance.status !== 'running') return;
+    closeOwned(this, this.work.instance.id);
+    this.work.instance.status = status;
+    this.work.instance.endedAt = this.now;
+    this.work.instance.endReason = reason;
+    this.event(
+      status === 'completed' ? 'INSTANCE_COMPLETED' : 'INSTANCE_CANCELED',
+      null,
+      null,
+      reason ? { reason } : null,
+    );
+  }
+
   // helpers //////
 
-  private holds(flow: ExecutableFlow, from: ExecutableElement): boolean {
-    const outcome = evaluateCondition(flow.condition!.source, { ...this.work.variables });
+  /** Activates the element a token is at: a multi-instance body first, its instances with the element's behavior. */
+  private activate(token: ExecutionRecord): void {
+    const element = this.element(token.elementId);
+    if (element.multiInstance && !isInnerInstance(this, token)) activateMultiInstance(this, token);
+    else behaviorFor(element).activate(this, token);
+  }
+
+  /** Boundary events listen while their activity waits (or is a scope, or is parked). */
+  private afterStep(token: ExecutionRecord, elementId: string): void {
+    if (this.work.executions.get(token.id) !== token || token.elementId !== elementId) return;
+    if (token.state !== 'waiting' && token.state !== 'scope' && token.state !== 'incident') return;
+    if (isInnerInstance(this, token)) return;
+    openBoundaries(this, token);
+  }
+
+  private holds(flow: ExecutableFlow, from: ExecutableElement, token: ExecutionRecord): boolean {
+    const outcome = evaluateCondition(flow.condition!.source, this.context(token));
     if (!outcome.ok) {
       throw new IncidentError(
         'CONDITION_FAILED',
@@ -306,7 +448,7 @@ export class Runner {
     return outcome.value;
   }
 
-  private newToken(parentId: string | null, elementId: string): ExecutionRecord {
+  newToken(parentId: string | null, elementId: string): ExecutionRecord {
     const token: ExecutionRecord = {
       id: this.newId(),
       instanceId: this.work.instance.id,
@@ -314,19 +456,21 @@ export class Runner {
       elementId,
       state: 'active',
       arrivedVia: null,
+      variables: null,
       createdAt: this.now,
     };
     this.work.executions.set(token.id, token);
     return token;
   }
 
-  private arrive(token: ExecutionRecord, elementId: string, viaFlowId: string | null): void {
+  /** Records the arrival of a token at an element and queues its activation. */
+  arrive(token: ExecutionRecord, elementId: string, viaFlowId: string | null): void {
     const element = this.element(elementId);
     token.elementId = elementId;
     token.arrivedVia = viaFlowId;
     token.state = 'active';
     this.event('ELEMENT_ACTIVATED', element, token);
-    this.agenda.push({ token, step: () => behaviorFor(element).activate(this, token) });
+    this.agenda.push({ token, step: () => this.activate(token) });
   }
 
   private joiningAt(parentId: string | null, elementId: string): ExecutionRecord[] {
@@ -344,18 +488,31 @@ export class Runner {
     return survivor!;
   }
 
-  private completeScopeIfEmpty(parentId: string | null): void {
+  /** When the last token of a scope ends: the process completes, or the scope's token goes on. */
+  completeScopeIfEmpty(parentId: string | null): void {
     if (this.work.childrenOf(parentId).length > 0) return;
     if (parentId === null) {
       if (this.work.instance.status === 'running') {
-        this.work.instance.status = 'completed';
-        this.work.instance.endedAt = this.now;
-        this.event('INSTANCE_COMPLETED', null, null);
+        this.endInstance('completed');
+        if (this.work.instance.parentInstanceId)
+          this.notifyParent({ outcome: 'completed', variables: { ...this.work.variables } });
       }
       return;
     }
     const scope = this.work.executions.get(parentId);
     if (scope && scope.state === 'scope') this.resume(scope, () => this.takeOutgoing(scope));
+  }
+
+  /** Tells the calling instance (call activity) what became of this one, through a job on the caller. */
+  notifyParent(payload: Record<string, unknown>): void {
+    const instance = this.work.instance;
+    const job = this.createJob(instance.id, `child:${this.process.key}`, {
+      kind: 'child-event',
+      retriesLeft: 9,
+      payload: { ...payload, childInstanceId: instance.id },
+    });
+    job.instanceId = instance.parentInstanceId;
+    job.executionId = instance.parentExecutionId;
   }
 
   /**

@@ -30,6 +30,11 @@ forEachBackend('adapters/knex-process-store', (backend) => {
       jobsUpdated: [],
       incidentsInserted: [],
       incidentsUpdated: [],
+      subscriptionsInserted: [],
+      subscriptionsDeleted: [],
+      messagesInserted: [],
+      messagesConsumed: [],
+      guardedJobUpdates: [],
       history: [
         {
           type: 'INSTANCE_CANCELED' as const,

@@ -5,7 +5,8 @@
  *   except the gateway's default flow (BPMN: a flow without condition is always eligible, which at an exclusive
  *   gateway silently wins or loses depending on order);
  * - a default flow carries no condition and starts at the element that names it;
- * - flows out of a parallel gateway or an event carry no condition (it would be ignored).
+ * - flows out of a parallel gateway, an event-based gateway or an event (boundary events included) carry no
+ *   condition (it would be ignored: an event-based gateway follows the event that happens first).
  */
 import { type BpmnElement, type Rule, SEQUENCE_FLOW, elementProp } from './rule.js';
 
@@ -15,6 +16,7 @@ const UNCONDITIONAL_SOURCES: readonly string[] = [
   'bpmn:StartEvent',
   'bpmn:IntermediateThrowEvent',
   'bpmn:IntermediateCatchEvent',
+  'bpmn:BoundaryEvent',
   'bpmn:EventBasedGateway',
 ];
 

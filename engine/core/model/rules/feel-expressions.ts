@@ -4,7 +4,8 @@
  *
  * Checked: sequence flow conditions (`conditionExpression`, language FEEL or unset), script task scripts
  * (`scriptFormat="feel"`, non-empty, with `fiscal:resultVariable`), and user task `fiscal:assignee` /
- * `fiscal:candidateUsers` when written as an expression (a value starting with `=`).
+ * `fiscal:candidateUsers` when written as an expression (a value starting with `=`). The expressions of timers,
+ * messages, call activities and multi-instance activities are checked by their own rules.
  */
 import { checkExpressionSyntax, normalizeExpression } from '../../expr/feel.js';
 import {
@@ -21,12 +22,12 @@ export const feelExpressions: Rule = {
   id: 'feel-expressions',
   description: 'Conditions, scripts and expression attributes must be valid FEEL.',
   check(ctx) {
-    for (const { element } of ctx.model.elements) {
+    for (const { element, scope } of ctx.model.elements) {
       if (element.$type === SEQUENCE_FLOW) {
         checkCondition(element, ctx);
         continue;
       }
-      const kind = supportedElement(element)?.kind;
+      const kind = supportedElement(element, scope)?.kind;
       if (kind === 'scriptTask') checkScriptTask(element, ctx);
       if (kind === 'userTask') {
         for (const attribute of ['assignee', 'candidateUsers']) {

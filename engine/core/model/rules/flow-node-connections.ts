@@ -5,11 +5,14 @@
  * - start events: at least one outgoing flow, no incoming flow;
  * - end events: at least one incoming flow, no outgoing flow;
  * - activities, intermediate events and gateways: at least one incoming and one outgoing flow
- *   (how many of each a gateway has is up to the designer).
+ *   (how many of each a gateway has is up to the designer);
+ * - start events inside an event sub-process are start events like any other (no incoming, some outgoing).
  *
- * Unsupported elements are left to `supported-elements` so one mistake gives one problem.
+ * Boundary events (no incoming, exactly one outgoing) are checked by `boundary-events`, event sub-processes
+ * (no flows at all) by `event-sub-process`, and unsupported elements are left to `supported-elements`, so one
+ * mistake gives one problem.
  */
-import { type BpmnElement, type Rule, SEQUENCE_FLOW, elementProp } from './rule.js';
+import { type BpmnElement, type Rule, SEQUENCE_FLOW, elementProp, isEventSubProcess } from './rule.js';
 import { IGNORED_FLOW_ELEMENTS, supportedElement } from './supported-elements.js';
 
 export const flowNodeConnections: Rule = {
@@ -22,8 +25,8 @@ export const flowNodeConnections: Rule = {
         checkFlow(element, scope, scopeOf, ctx.report);
         continue;
       }
-      const supported = supportedElement(element);
-      if (!supported) continue;
+      const supported = supportedElement(element, scope);
+      if (!supported || supported.kind === 'boundaryEvent' || isEventSubProcess(element)) continue;
       const ins = incoming.get(element)?.length ?? 0;
       const outs = outgoing.get(element)?.length ?? 0;
       switch (supported.kind) {

@@ -6,12 +6,16 @@
  *
  * The model index is built once per validation, without recursion (an explicit stack), so deeply nested
  * sub-processes cannot overflow the call stack. It only walks what we deploy (see `deployableProcesses`)
- * and only descends into plain embedded sub-processes: the contents of unsupported containers
- * (transactions, event sub-processes, ad-hoc sub-processes) are reported once, at the container.
+ * and only descends into embedded sub-processes (plain and event sub-processes): the contents of unsupported
+ * containers (transactions, ad-hoc sub-processes) are reported once, at the container.
+ *
+ * Rules about one kind of element skip what `supportedElement` rejects (see supported-elements.ts): an element
+ * the engine cannot run gets one problem, from `supported-elements`, not one per rule.
  *
  * Moddle objects are untrusted input: everything is read as `unknown` and narrowed with the helpers below.
  * Nothing here ever calls moddle's `set` and nothing is keyed by element id in a plain object.
  */
+import { checkExpressionSyntax, normalizeExpression } from '../../expr/feel.js';
 
 /** A bpmn-moddle element as we read it: a `$type` plus properties we must narrow before use. */
 export interface BpmnElement {
@@ -122,9 +126,23 @@ export function indexDefinitions(definitions: BpmnElement): ModelIndex {
   return { definitions, processes, deployable, elements, children, scopeOf, outgoing, incoming };
 }
 
-/** A plain embedded sub-process: the only container the index descends into. */
+/** An embedded sub-process, plain or event sub-process: the only containers the index descends into. */
 export function isWalkedSubProcess(element: BpmnElement): boolean {
-  return element.$type === SUB_PROCESS && element.triggeredByEvent !== true;
+  return element.$type === SUB_PROCESS;
+}
+
+/** An event sub-process (`bpmn:subProcess triggeredByEvent="true"`). */
+export function isEventSubProcess(element: BpmnElement): boolean {
+  return element.$type === SUB_PROCESS && element.triggeredByEvent === true;
+}
+
+/** Where a flow node sits, which decides e.g. which start events it may be. */
+export type Placement = 'process' | 'subProcess' | 'eventSubProcess';
+
+/** The placement of the children of `scope` (a process or a walked sub-process). */
+export function placementIn(scope: BpmnElement | undefined): Placement {
+  if (scope === undefined || scope.$type !== SUB_PROCESS) return 'process';
+  return isEventSubProcess(scope) ? 'eventSubProcess' : 'subProcess';
 }
 
 /** The id of an element when it has a usable one. */
@@ -161,6 +179,68 @@ export function elementList(element: BpmnElement, name: string): BpmnElement[] {
 /** The event definitions of an event (empty for other elements). */
 export function eventDefinitions(element: BpmnElement): BpmnElement[] {
   return elementList(element, 'eventDefinitions');
+}
+
+/** The single event definition of an event, or undefined (none event, or more than one). */
+export function eventDefinition(element: BpmnElement): BpmnElement | undefined {
+  const definitions = eventDefinitions(element);
+  return definitions.length === 1 ? definitions[0] : undefined;
+}
+
+/** The event definition type of an event (`bpmn:TimerEventDefinition` …), or undefined. */
+export function eventDefinitionType(element: BpmnElement): string | undefined {
+  return eventDefinition(element)?.$type;
+}
+
+/** The text of a contained expression (`bpmn:FormalExpression` body), or undefined when there is none. */
+export function expressionText(element: BpmnElement, name: string): string | undefined {
+  const expression = elementProp(element, name);
+  if (!expression) return undefined;
+  return stringProp(expression, 'body') ?? '';
+}
+
+/** The `fiscal:in` / `fiscal:out` variable mappings in an element's extension elements, in document order. */
+export function variableMappings(element: BpmnElement): { inputs: BpmnElement[]; outputs: BpmnElement[] } {
+  const extensions = elementProp(element, 'extensionElements');
+  const values = extensions ? elementList(extensions, 'values') : [];
+  return {
+    inputs: values.filter((value) => value.$type === FISCAL_IN),
+    outputs: values.filter((value) => value.$type === FISCAL_OUT),
+  };
+}
+
+export const FISCAL_IN = 'fiscal:In';
+export const FISCAL_OUT = 'fiscal:Out';
+
+/** Returns why `text` is not a valid FEEL expression (written with or without a leading `=`), or undefined. */
+export function feelProblem(text: string): string | undefined {
+  return checkExpressionSyntax(normalizeExpression(text));
+}
+
+/** True for a name a variable can have: a letter, `_` or `$`, then letters, digits, `_` or `$` (Chinese allowed). */
+export function isVariableName(value: string): boolean {
+  return /^[\p{L}_$][\p{L}\p{N}_$]{0,127}$/u.test(value);
+}
+
+/** Checks `fiscal:in` or `fiscal:out` mappings (`what`): FEEL sources, variable-name targets, each target once. */
+export function checkVariableMappings(
+  element: BpmnElement,
+  what: string,
+  mappings: readonly BpmnElement[],
+  ctx: RuleContext,
+): void {
+  const targets = new Set<string>();
+  for (const mapping of mappings) {
+    const problem = feelProblem(stringProp(mapping, 'source') ?? '');
+    if (problem !== undefined) ctx.report(element, `${what} source is not valid FEEL: ${problem}`);
+    const target = (stringProp(mapping, 'target') ?? '').trim();
+    if (!isVariableName(target)) {
+      ctx.report(element, `${what} target "${target}" is not a variable name`);
+    } else if (targets.has(target)) {
+      ctx.report(element, `two ${what} mappings write the variable "${target}"`);
+    }
+    targets.add(target);
+  }
 }
 
 /** The start events without event definitions among `elements` (where a scope's token starts). */

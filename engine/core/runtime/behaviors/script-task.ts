@@ -4,7 +4,7 @@ import type { Behavior } from './behavior.js';
 export const scriptTask: Behavior = {
   activate(runner, token) {
     const element = runner.element(token.elementId);
-    const value = runner.evaluate(element.script!.source, `Script of script task ${element.id}`);
+    const value = runner.evaluate(element.script!.source, `Script of script task ${element.id}`, token);
     runner.work.setVariable(element.resultVariable!, value);
     runner.event('VARIABLES_UPDATED', element, token, { names: [element.resultVariable] });
     runner.takeOutgoing(token);

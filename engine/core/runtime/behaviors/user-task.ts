@@ -1,6 +1,7 @@
 import { IncidentError } from '../../errors.js';
 import type { TaskAssignment } from '../../model/types.js';
 import { parseDurationMs } from '../duration.js';
+import type { ExecutionRecord } from '../records.js';
 import type { Runner } from '../runner.js';
 import type { Behavior } from './behavior.js';
 
@@ -9,8 +10,8 @@ export const userTask: Behavior = {
   activate(runner, token) {
     const element = runner.element(token.elementId);
     const assignment: TaskAssignment = element.assignment ?? {};
-    const assignee = resolveAssignee(runner, assignment, element.id);
-    const candidateUsers = resolveCandidateUsers(runner, assignment, element.id);
+    const assignee = resolveAssignee(runner, assignment, element.id, token);
+    const candidateUsers = resolveCandidateUsers(runner, assignment, element.id, token);
     const dueMs = assignment.dueIn ? parseDurationMs(assignment.dueIn) : undefined;
     runner.wait(token);
     runner.createTask({
@@ -37,11 +38,16 @@ export const userTask: Behavior = {
 
 // helpers //////
 
-function resolveAssignee(runner: Runner, assignment: TaskAssignment, elementId: string): string | null {
+function resolveAssignee(
+  runner: Runner,
+  assignment: TaskAssignment,
+  elementId: string,
+  token: ExecutionRecord,
+): string | null {
   const rule = assignment.assignee;
   if (!rule) return null;
   if ('literal' in rule) return rule.literal;
-  const value = runner.evaluate(rule.source, `Assignee of user task ${elementId}`);
+  const value = runner.evaluate(rule.source, `Assignee of user task ${elementId}`, token);
   if (value === null) return null;
   if (typeof value !== 'string' || value.length === 0 || value.length > 64) {
     throw new IncidentError(
@@ -52,11 +58,16 @@ function resolveAssignee(runner: Runner, assignment: TaskAssignment, elementId: 
   return value;
 }
 
-function resolveCandidateUsers(runner: Runner, assignment: TaskAssignment, elementId: string): string[] {
+function resolveCandidateUsers(
+  runner: Runner,
+  assignment: TaskAssignment,
+  elementId: string,
+  token: ExecutionRecord,
+): string[] {
   const rule = assignment.candidateUsers;
   if (!rule) return [];
   if ('literal' in rule) return [...rule.literal];
-  const value = runner.evaluate(rule.source, `Candidate users of user task ${elementId}`);
+  const value = runner.evaluate(rule.source, `Candidate users of user task ${elementId}`, token);
   const list = typeof value === 'string' ? [value] : value;
   if (!Array.isArray(list) || list.some((v) => typeof v !== 'string' || v.length === 0 || v.length > 64)) {
     throw new IncidentError(

@@ -25,7 +25,8 @@ describe('model/validate', function () {
     assert.deepEqual(
       problems.map((p) => `${p.elementId} ${p.rule}: ${p.message}`),
       [
-        'Wait supported-elements: bpmn:IntermediateCatchEvent is not supported: waiting for timers, messages or signals is not supported yet',
+        'Wait flow-node-connections: element has no outgoing sequence flow; end the path with an end event',
+        'Wait timer-definitions: timer has no timeDate, timeDuration or timeCycle; give exactly one',
         'send service-task-type: service task has no fiscal:taskType naming the handler that runs it',
         'send service-task-type: fiscal:retries must be a whole number from 1 to 100',
       ],

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 
+import { loadModel } from '../../../../../engine/core/model/load-model.js';
 import { conditionalFlows } from '../../../../../engine/core/model/rules/conditional-flows.js';
-import { assertValid, checkRule } from './check-rule.js';
+import { assertValid, checkRule, readFixture } from './check-rule.js';
 
 describe('model/rules/conditional-flows', function () {
   for (const file of ['valid-exclusive-default.bpmn', 'valid-inclusive-conditions.bpmn']) {
@@ -32,5 +33,22 @@ describe('model/rules/conditional-flows', function () {
         'unguarded (bpmn:SequenceFlow): flow out of diverging gateway decide has no condition and is not the default flow',
       ],
     );
+  });
+
+  it('should report conditions on flows out of an event-based gateway and a boundary event, once each', async function () {
+    // when
+    const problems = await checkRule(conditionalFlows, 'invalid-event-conditions.bpmn');
+    const all = await loadModel(readFixture('conditional-flows', 'invalid-event-conditions.bpmn'));
+
+    // then
+    assert.deepEqual(
+      problems.map((p) => `${p.elementId}: ${p.message}`),
+      [
+        'fromBoundary: a flow out of bpmn:BoundaryEvent late must not have a condition (it would be ignored)',
+        'fromRace: a flow out of bpmn:EventBasedGateway race must not have a condition (it would be ignored)',
+      ],
+    );
+    assert.ok(!all.ok);
+    assert.deepEqual(all.problems, problems, 'no other rule reports these conditions again');
   });
 });

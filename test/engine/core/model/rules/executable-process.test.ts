@@ -9,6 +9,7 @@ describe('model/rules/executable-process', function () {
     'valid-implicitly-executable.bpmn',
     'valid-with-documentation-process.bpmn',
     'valid-participant-pool.bpmn',
+    'valid-event-starts.bpmn',
   ]) {
     it(`should accept ${file}`, async function () {
       // given / when
@@ -53,12 +54,31 @@ describe('model/rules/executable-process', function () {
     assert.deepEqual(problems, []);
   });
 
-  it('should require exactly one none start event at process level', async function () {
+  it('should require a none, timer, message or signal start event and at most one none start event', async function () {
     // when
     const problems = await checkRule(executableProcess, 'invalid-start-events.bpmn');
 
     // then
-    assert.deepEqual(reported(problems), ['noStart', 'startInSubProcessOnly', 'timerStartOnly', 'twoStarts']);
-    assert.match(problems[3]?.message ?? '', /2 none start events/);
+    assert.deepEqual(reported(problems), [
+      'errorStartOnly',
+      'eventSubProcessOnly',
+      'multipleStartOnly',
+      'noStart',
+      'startInSubProcessOnly',
+      'twoStarts',
+    ]);
+    assert.equal(
+      problems[0]?.message,
+      'process has no start event at process level: add a none start event, or a timer, message or signal start event',
+    );
+    assert.equal(problems[5]?.message, 'process has 2 none start events; at most one is allowed');
+  });
+
+  it('should accept a process started only by a timer, and one with none, message and signal starts', async function () {
+    // when
+    const problems = await checkRule(executableProcess, 'valid-event-starts.bpmn');
+
+    // then
+    assert.deepEqual(problems, []);
   });
 });

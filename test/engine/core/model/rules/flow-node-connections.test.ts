@@ -36,4 +36,30 @@ describe('model/rules/flow-node-connections', function () {
       ],
     );
   });
+
+  it('should accept boundary events without incoming flows and event sub-processes without any flow', async function () {
+    // when
+    const problems = await checkRule(flowNodeConnections, 'valid-events.bpmn');
+
+    // then
+    assert.deepEqual(problems, []);
+    await assertValid('flow-node-connections', 'valid-events.bpmn');
+  });
+
+  it('should check catch events and the contents of event sub-processes like any other flow node', async function () {
+    // when
+    const problems = await checkRule(flowNodeConnections, 'invalid-event-wiring.bpmn');
+
+    // then
+    assert.deepEqual(
+      problems.map((p) => `${p.elementId}: ${p.message}`),
+      [
+        'innerTask: element has no incoming sequence flow, so it can never be reached',
+        'neverWaited: element has no incoming sequence flow, so it can never be reached',
+        'outOfEventSubProcess: sequence flow target end (bpmn:EndEvent) is in another scope; ' +
+          'a sequence flow cannot cross a sub-process boundary',
+        'stuckStart: start event has no outgoing sequence flow',
+      ],
+    );
+  });
 });

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import {
+  createTestEngine,
+  forEachBackend,
+  type TestEngine,
+  TestClock,
+} from '../../../../helpers/engine-harness.js';
+
+forEachBackend('runtime/behaviors/call-activity', (backend) => {
+  let t: TestEngine;
+  beforeEach(async function () {
+    t = await createTestEngine(backend, { clock: new TestClock() });
+    await t.deployFixture(import.meta, 'call-activity.parent-child.bpmn');
+  });
+  afterEach(() => t?.close());
+
+  const child = async (parentId: string) => {
+    await t.runPendingJobs();
+    const [c] = await t.engine.listInstances({ processKey: 'callChild' });
+    const view = await t.engine.getInstance(c!.id);
+    assert.equal(view.parentInstanceId, parentId);
+    return view;
+  };
+
+  it('should start the child with the input mappings and continue the parent with the outputs', async function () {
+    const parent = await t.engine.startInstance('callParent', {
+      variables: { amountFen: 500_000, unit: '101001', secret: 'x' },
+    });
+    const c = await child(parent.id);
+    assert.deepEqual(c.variables, { requestedFen: 500_000, unit: '101001' });
+    await t.complete(c.id, 'childReview', { approved: true, approvedFen: 400_000 });
+    await t.runPendingJobs();
+    const view = await t.engine.getInstance(parent.id);
+    assert.ok(view.activeElementIds.includes('after'), String(view.activeElementIds));
+    assert.equal(view.variables.grantedFen, 400_000);
+    assert.equal(view.variables.approvedFen, undefined, 'only mapped outputs come back');
+    assert.ok(
+      view.activeElementIds.includes('readNote'),
+      'the child escalation reached the non-interrupting boundary',
+    );
+    const created = (await t.engine.history(parent.id)).find((h) => h.type === 'CHILD_INSTANCE_CREATED');
+    assert.equal(created?.data?.childInstanceId, c.id);
+  });
+
+  it("should take the parent's error boundary when the child ends with an error", async function () {
+    const parent = await t.engine.startInstance('callParent', { variables: { amountFen: 1, unit: 'u' } });
+    const c = await child(parent.id);
+    await t.complete(c.id, 'childReview', { approved: false });
+    await t.runPendingJobs();
+    assert.deepEqual((await t.engine.getInstance(parent.id)).activeElementIds, ['rework']);
+    const ended = await t.engine.getInstance(c.id);
+    assert.equal(ended.status, 'canceled');
+    assert.match(ended.endReason ?? '', /REJECTED/);
+  });
+
+  it('should cancel the child when the parent is canceled', async function () {
+    const parent = await t.engine.startInstance('callParent', { variables: { amountFen: 1, unit: 'u' } });
+    const c = await child(parent.id);
+    await t.engine.cancelInstance(parent.id, { reason: '撤销' });
+    await t.runPendingJobs();
+    assert.equal((await t.engine.getInstance(c.id)).status, 'canceled');
+  });
+});
