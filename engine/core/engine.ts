@@ -151,7 +151,12 @@ export interface CorrelationResult {
 export interface WorkerOptions {
   /** Service-task handlers run at once in this process (default 4). */
   readonly serviceConcurrency?: number;
-  /** Publish every pending job again at start (for a queue that keeps nothing across restarts). */
+  /** Timer firings and other engine jobs run at once in this process (default 8). */
+  readonly timerConcurrency?: number;
+  /**
+   * Publish every pending job again at start (for a queue that keeps nothing across restarts): timers that fell
+   * due while nothing ran then fire at once, oldest first. Bull keeps its delayed jobs in Redis and needs no sweep.
+   */
   readonly sweepOnStart?: boolean;
 }
 
@@ -589,8 +594,8 @@ export class Engine {
       if (outcome === 'early') await this.republishEarly(String(message.data.jobId));
     };
     this.queue.consume('service', handle, { concurrency: options.serviceConcurrency ?? 4 });
-    this.queue.consume('timer', handle, { concurrency: 4 });
-    this.queue.consume('continue', handle, { concurrency: 4 });
+    this.queue.consume('timer', handle, { concurrency: options.timerConcurrency ?? 8 });
+    this.queue.consume('continue', handle, { concurrency: options.timerConcurrency ?? 8 });
     if (options.sweepOnStart) {
       const startedAt = this.clock.now();
       await this.relayOutbox();
@@ -599,7 +604,6 @@ export class Engine {
         /* next page */
       }
     }
-    await this.fireDueTimers();
     this.relayTimer = setInterval(() => {
       if (this.relayRunning) return;
       this.relayRunning = (async () => {
@@ -882,67 +886,63 @@ export class Engine {
       errorMessage?: string | null;
       escalationCode?: string;
     };
-    return this.jobStep(
-      job,
-      (work, runner, token) => {
-        const element = runner.element(token.elementId);
-        if (payload.outcome === 'completed') {
-          // escalations the child raised in the same step as its end come first (BPMN order)
-          for (const other of work.jobs.values()) {
-            const p = other.payload as { outcome?: string; escalationCode?: string } | null;
-            if (
-              other.kind !== 'child-event' ||
-              other.state !== 'pending' ||
-              other.executionId !== token.id ||
-              p?.outcome !== 'escalation'
-            )
-              continue;
-            other.state = 'done';
-            other.updatedAt = runner.now;
-            work.touch(other.id);
-            throwEscalation(runner, token, p.escalationCode ?? 'ESCALATION');
-          }
-          if (work.executions.get(token.id) !== token) return;
-          const called = element.calledElement!;
-          const childVariables = payload.variables ?? {};
-          runner.event('JOB_COMPLETED', element, token, {
-            childInstanceId: payload.childInstanceId,
-            outcome: 'completed',
-          });
-          runner.resume(token, () => {
-            const outputs: Record<string, unknown> = called.propagateAll ? { ...childVariables } : {};
-            for (const mapping of called.outputs) {
-              // output mappings read the child's variables
-              const value = evaluateExpression(mapping.source.source, { ...childVariables });
-              if (!value.ok) {
-                throw new IncidentError(
-                  'EXPRESSION_FAILED',
-                  `Output ${mapping.target} of call activity ${element.id}: ${value.reason}`,
-                );
-              }
-              outputs[mapping.target] = value.value;
-            }
-            for (const [name, value] of Object.entries(
-              checkVariables(outputs, `the outputs of call activity ${element.id}`),
-            )) {
-              work.setVariable(name, value);
-            }
-            runner.takeOutgoing(token);
-          });
-        } else if (payload.outcome === 'error') {
-          runner.resume(token, () =>
-            throwError(runner, token, payload.errorCode ?? 'ERROR', payload.errorMessage ?? null),
-          );
-        } else {
-          const waiting = token.state;
-          runner.resume(token, () => {
-            const ended = throwEscalation(runner, token, payload.escalationCode ?? 'ESCALATION');
-            if (!ended && runner.work.executions.get(token.id) === token) token.state = waiting;
-          });
+    return this.jobStep(job, (work, runner, token) => {
+      const element = runner.element(token.elementId);
+      if (payload.outcome === 'completed') {
+        // escalations the child raised in the same step as its end come first (BPMN order)
+        for (const other of work.jobs.values()) {
+          const p = other.payload as { outcome?: string; escalationCode?: string } | null;
+          if (
+            other.kind !== 'child-event' ||
+            other.state !== 'pending' ||
+            other.executionId !== token.id ||
+            p?.outcome !== 'escalation'
+          )
+            continue;
+          other.state = 'done';
+          other.updatedAt = runner.now;
+          work.touch(other.id);
+          throwEscalation(runner, token, p.escalationCode ?? 'ESCALATION');
         }
-      },
-      { keepJobOwner: payload.outcome === 'escalation' },
-    );
+        if (work.executions.get(token.id) !== token) return;
+        const called = element.calledElement!;
+        const childVariables = payload.variables ?? {};
+        runner.event('JOB_COMPLETED', element, token, {
+          childInstanceId: payload.childInstanceId,
+          outcome: 'completed',
+        });
+        runner.resume(token, () => {
+          const outputs: Record<string, unknown> = called.propagateAll ? { ...childVariables } : {};
+          for (const mapping of called.outputs) {
+            // output mappings read the child's variables
+            const value = evaluateExpression(mapping.source.source, { ...childVariables });
+            if (!value.ok) {
+              throw new IncidentError(
+                'EXPRESSION_FAILED',
+                `Output ${mapping.target} of call activity ${element.id}: ${value.reason}`,
+              );
+            }
+            outputs[mapping.target] = value.value;
+          }
+          for (const [name, value] of Object.entries(
+            checkVariables(outputs, `the outputs of call activity ${element.id}`),
+          )) {
+            work.setVariable(name, value);
+          }
+          runner.takeOutgoing(token);
+        });
+      } else if (payload.outcome === 'error') {
+        runner.resume(token, () =>
+          throwError(runner, token, payload.errorCode ?? 'ERROR', payload.errorMessage ?? null),
+        );
+      } else {
+        const waiting = token.state;
+        runner.resume(token, () => {
+          const ended = throwEscalation(runner, token, payload.escalationCode ?? 'ESCALATION');
+          if (!ended && runner.work.executions.get(token.id) === token) token.state = waiting;
+        });
+      }
+    });
   }
 
   private async runCancelChild(job: JobRecord): Promise<'done' | 'skipped' | 'failed' | 'retrying'> {
@@ -996,34 +996,27 @@ export class Engine {
       token: Parameters<Runner['resume']>[0],
       current: JobRecord,
     ) => void,
-    options: { ownerMayBeScope?: boolean; ownerMayBeGone?: boolean; keepJobOwner?: boolean } = {},
+    options: { ownerMayBeScope?: boolean; ownerMayBeGone?: boolean } = {},
   ): Promise<'done' | 'skipped'> {
     const result = await this.command(
       job.instanceId!,
       null,
       (work, runner) => {
-        let current = work.jobs.get(job.id);
-        if (!current && job.kind === 'child-event') {
-          // a child's report is addressed to the caller's token, not loaded with the caller's pending jobs
-          current = undefined;
-        }
-        if (current && (current.state !== 'pending' || current.attempt !== job.attempt))
+        const current = work.jobs.get(job.id);
+        if (!current || current.state !== 'pending' || current.attempt !== job.attempt)
           return 'skipped' as const;
-        const own = current ?? { ...job };
         const token = job.executionId ? work.executions.get(job.executionId) : undefined;
         const ownerIsScope = options.ownerMayBeScope && job.executionId === work.instance.id;
         if (!token && !ownerIsScope && !options.ownerMayBeGone) {
-          if (current) {
-            current.state = 'canceled';
-            current.updatedAt = runner.now;
-            work.touch(current.id);
-          }
+          current.state = 'canceled';
+          current.updatedAt = runner.now;
+          work.touch(current.id);
           return 'skipped' as const;
         }
-        own.state = 'done';
-        own.updatedAt = runner.now;
-        if (current) work.touch(current.id);
-        else work.guardedJobUpdates.push({ job: own, expectedAttempt: job.attempt });
+        current.state = 'done';
+        current.updatedAt = runner.now;
+        work.touch(current.id);
+        const own = current;
         body(work, runner, token!, own);
         return 'done' as const;
       },

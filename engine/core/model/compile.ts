@@ -233,7 +233,11 @@ function compileEventDefinition(element: BpmnElement): EventDefinition | undefin
       return {
         type: 'error',
         errorCode: error ? requireName(error, 'errorCode') : null,
-        ...optional('errorMessage', error ? nonEmpty(stringProp(error, 'name')) : undefined),
+        // a thrown error carries the bpmn:Error's name as its message (for the incident / the catching side)
+        ...optional(
+          'errorMessage',
+          error && element.$type === 'bpmn:EndEvent' ? nonEmpty(stringProp(error, 'name')) : undefined,
+        ),
       };
     }
     case 'bpmn:EscalationEventDefinition': {
@@ -262,7 +266,7 @@ function compileMessage(refHolder: BpmnElement, keyHolder: BpmnElement): EventDe
   };
 }
 
-/** `fiscal:*`-free timer: which of timeDate / timeDuration / timeCycle, as text or as FEEL. */
+/** A timer: which of timeDate / timeDuration / timeCycle, as ISO text or as FEEL, and `fiscal:workingDays`. */
 function compileTimer(definition: BpmnElement): TimerDefinition {
   for (const [property, kind] of TIMER_PROPERTIES) {
     const text = expressionText(definition, property);

@@ -153,9 +153,10 @@ export function trigger(runner: Runner, ownerId: string, elementId: string): boo
       if (owner.elementId === elementId) {
         closeOwned(runner, owner.id);
         runner.resume(owner, () => runner.takeOutgoing(owner));
-      } else {
-        runner.passTriggered(owner, elementId);
+        return true;
       }
+      if (runner.element(owner.elementId).kind !== 'eventBasedGateway') return false; // the token moved on: stale
+      runner.passTriggered(owner, elementId);
       return true;
     }
   }

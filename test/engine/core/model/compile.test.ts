@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 
 import { compileDefinitions } from '../../../../engine/core/model/compile.js';
 import { parseBpmn } from '../../../../engine/core/model/parse.js';
-import type { ExecutableModel } from '../../../../engine/core/model/types.js';
+import type { ExecutableModel, ExecutableProcess } from '../../../../engine/core/model/types.js';
 import { validateDefinitions } from '../../../../engine/core/model/validate.js';
 
 async function compileFixture(xml: string | Buffer): Promise<ExecutableModel> {
@@ -20,6 +20,7 @@ function id(value: string): string {
 }
 
 const FIXTURE = readFileSync(new URL('./compile.approval.bpmn', import.meta.url));
+const EVENTS_FIXTURE = readFileSync(new URL('./compile.events.bpmn', import.meta.url));
 
 describe('model/compile', function () {
   let model: ExecutableModel;
@@ -35,6 +36,8 @@ describe('model/compile', function () {
     assert.equal(process?.name, '国库集中支付');
     assert.equal(process?.versionTag, '2025-03');
     assert.equal(process?.startEventId, 'start');
+    assert.deepEqual(process?.eventStartIds, []);
+    assert.deepEqual(process?.eventSubProcessIds, []);
   });
 
   it('should flatten sub-processes into one element map with scopes', function () {
@@ -209,5 +212,293 @@ describe('model/compile', function () {
     assert.equal(process?.flows[id('toString')]?.targetId, 'hasOwnProperty');
     assert.equal(process?.startEventId, '__proto__');
     assert.equal(({} as Record<string, unknown>).kind, undefined);
+  });
+
+  describe('events, messages, call activities and multi-instance (compile.events.bpmn)', function () {
+    let process: ExecutableProcess;
+    let elements: ExecutableProcess['elements'];
+    before(async function () {
+      const compiled = await compileFixture(EVENTS_FIXTURE);
+      process = compiled.processes.paymentLifecycle!;
+      elements = process.elements;
+    });
+
+    it('should list the none start, the timer and message starts and the event sub-processes of the process', function () {
+      // then
+      assert.equal(process.startEventId, 'start');
+      assert.deepEqual(process.eventStartIds, ['monthlyStart', 'applicationReceived']);
+      assert.deepEqual(process.eventSubProcessIds, ['hourlyCheck', 'onBankError', 'onCancel']);
+      assert.deepEqual(elements.monthlyStart?.eventDefinition, {
+        type: 'timer',
+        timer: { kind: 'cycle', text: 'R/2026-01-01T09:00:00+08:00/P1M', workingDays: false },
+      });
+      assert.deepEqual(elements.applicationReceived?.eventDefinition, {
+        type: 'message',
+        messageName: 'paymentApplication',
+      });
+      assert.equal(elements.monthlyStart?.interrupting, undefined);
+    });
+
+    it('should compile boundary events with their activity, scope, interruption and definition', function () {
+      // then
+      assert.deepEqual(elements.review?.boundaryIds, ['remindDaily', 'withdrawn']);
+      assert.deepEqual(elements.remindDaily, {
+        id: 'remindDaily',
+        kind: 'boundaryEvent',
+        bpmnType: 'bpmn:BoundaryEvent',
+        name: '每个工作日提醒',
+        scopeId: null,
+        incoming: [],
+        outgoing: ['toRemind'],
+        eventDefinition: { type: 'timer', timer: { kind: 'cycle', text: 'R/P1D', workingDays: true } },
+        attachedToId: 'review',
+        cancelActivity: false,
+      });
+      assert.equal(elements.withdrawn?.cancelActivity, true);
+      assert.deepEqual(elements.withdrawn?.eventDefinition, {
+        type: 'message',
+        messageName: 'withdrawRequested',
+        correlationKey: { source: 'applicationId' },
+      });
+      assert.deepEqual(elements.budgetCheck?.boundaryIds, ['overBudgetCaught']);
+      assert.deepEqual(elements.overBudgetCaught?.eventDefinition, {
+        type: 'escalation',
+        escalationCode: 'OVER_BUDGET',
+      });
+      assert.equal(elements.remind?.boundaryIds, undefined);
+    });
+
+    it('should compile error boundary events with a code, and a catch-all with code null', function () {
+      // then
+      assert.deepEqual(elements.callLedger?.boundaryIds, ['ledgerRejected', 'ledgerAnyError']);
+      assert.deepEqual(elements.ledgerRejected?.eventDefinition, {
+        type: 'error',
+        errorCode: 'BANK_REJECTED',
+      });
+      assert.deepEqual(elements.ledgerAnyError?.eventDefinition, { type: 'error', errorCode: null });
+      assert.equal(elements.ledgerAnyError?.attachedToId, 'callLedger');
+    });
+
+    it('should compile end events: error with code and message, escalation, message, terminate', function () {
+      // then
+      assert.deepEqual(elements.failedEnd?.eventDefinition, {
+        type: 'error',
+        errorCode: 'BANK_REJECTED',
+        errorMessage: '银行退票',
+      });
+      assert.equal(elements.failedEnd?.kind, 'endEvent');
+      assert.equal(elements.failedEnd?.endEventKind, 'none');
+      assert.deepEqual(elements.overBudgetEnd?.eventDefinition, {
+        type: 'escalation',
+        escalationCode: 'OVER_BUDGET',
+      });
+      assert.equal(elements.overBudgetEnd?.scopeId, 'budgetCheck');
+      assert.equal(elements.frozenEnd?.messageName, 'paymentFailed');
+      assert.deepEqual(elements.frozenEnd?.eventDefinition, {
+        type: 'message',
+        messageName: 'paymentFailed',
+        correlationKey: { source: 'applicationId' },
+      });
+      assert.equal(elements.timeoutEnd?.endEventKind, 'terminate');
+      assert.deepEqual(elements.timeoutEnd?.eventDefinition, { type: 'terminate' });
+      assert.equal(elements.end?.eventDefinition, undefined);
+    });
+
+    it('should compile the event-based gateway and what it waits for', function () {
+      // then
+      assert.equal(elements.race?.kind, 'eventBasedGateway');
+      assert.deepEqual(elements.race?.outgoing, ['toReceipt', 'toTimeout', 'toFrozen']);
+      assert.deepEqual(elements.bankReceipt, {
+        id: 'bankReceipt',
+        kind: 'receiveTask',
+        bpmnType: 'bpmn:ReceiveTask',
+        name: '等待银行回单',
+        scopeId: null,
+        incoming: ['toReceipt'],
+        outgoing: ['toLedger'],
+        eventDefinition: {
+          type: 'message',
+          messageName: 'bankReceipt',
+          correlationKey: { source: 'applicationId' },
+        },
+      });
+      assert.equal(elements.bankTimeout?.kind, 'intermediateCatchEvent');
+      assert.deepEqual(elements.bankTimeout?.eventDefinition, {
+        type: 'timer',
+        timer: { kind: 'duration', text: 'P5D', workingDays: true },
+      });
+      assert.deepEqual(elements.frozen?.eventDefinition, { type: 'signal', signalName: 'budgetFrozen' });
+    });
+
+    it('should compile send tasks and signal throws', function () {
+      // then
+      assert.equal(elements.sendOrder?.kind, 'sendTask');
+      assert.equal(elements.sendOrder?.messageName, 'paymentOrder');
+      assert.deepEqual(elements.sendOrder?.eventDefinition, {
+        type: 'message',
+        messageName: 'paymentOrder',
+        correlationKey: { source: 'applicationId' },
+      });
+      assert.equal(elements.budgetReleased?.kind, 'intermediateThrowEvent');
+      assert.deepEqual(elements.budgetReleased?.eventDefinition, {
+        type: 'signal',
+        signalName: 'budgetReleased',
+      });
+      assert.equal(elements.budgetReleased?.messageName, undefined);
+    });
+
+    it('should compile event sub-processes with their start event, scope and interruption', function () {
+      // then
+      assert.deepEqual(elements.hourlyCheck, {
+        id: 'hourlyCheck',
+        kind: 'subProcess',
+        bpmnType: 'bpmn:SubProcess',
+        scopeId: null,
+        incoming: [],
+        outgoing: [],
+        startEventId: 'hourlyStart',
+        childIds: ['hourlyStart', 'hourlyEnd'],
+        triggeredByEvent: true,
+      });
+      assert.equal(elements.hourlyStart?.interrupting, false);
+      assert.equal(elements.hourlyStart?.scopeId, 'hourlyCheck');
+      assert.equal(elements.bankErrorStart?.interrupting, true);
+      assert.deepEqual(elements.bankErrorStart?.eventDefinition, {
+        type: 'error',
+        errorCode: 'BANK_REJECTED',
+      });
+      assert.equal(elements.cancelStart?.interrupting, true);
+      assert.deepEqual(elements.budgetCheck?.eventSubProcessIds, ['checkTimeout']);
+      assert.ok(elements.budgetCheck?.childIds?.includes('checkTimeout'));
+      assert.equal(elements.budgetCheck?.triggeredByEvent, undefined);
+      assert.equal(elements.checkTimeout?.scopeId, 'budgetCheck');
+      assert.deepEqual(elements.checkTimeoutStart?.eventDefinition, {
+        type: 'timer',
+        timer: { kind: 'duration', expression: { source: 'quotaCheckTimeout' }, workingDays: false },
+      });
+    });
+
+    it('should compile a call activity with binding, version and fiscal:in / fiscal:out mappings', function () {
+      // then
+      assert.equal(elements.callLedger?.kind, 'callActivity');
+      assert.deepEqual(elements.callLedger?.calledElement, {
+        processKey: 'ledgerBooking',
+        binding: 'version',
+        version: 2,
+        inputs: [
+          { source: { source: 'amountFen' }, target: 'amountFen' },
+          { source: { source: 'unit.code' }, target: 'unitCode' },
+        ],
+        outputs: [{ source: { source: 'voucherNo' }, target: 'voucherNo' }],
+        propagateAll: false,
+      });
+    });
+
+    it('should compile each approval preset with its defaults', function () {
+      // then
+      assert.deepEqual(elements.review?.multiInstance, {
+        isSequential: false,
+        collection: { source: 'reviewers' },
+        elementVariable: 'reviewer',
+        preset: 'all',
+        outcomeVariable: 'approved',
+        resultVariable: 'approvalResult',
+      });
+      assert.deepEqual(elements.directorApproval?.multiInstance, {
+        isSequential: false,
+        collection: { source: 'directors' },
+        elementVariable: 'reviewer',
+        preset: 'any',
+        outcomeVariable: 'agreed',
+        resultVariable: 'directorDecision',
+      });
+      assert.deepEqual(elements.sequentialSign?.multiInstance, {
+        isSequential: true,
+        collection: { source: 'chain' },
+        elementVariable: 'reviewer',
+        preset: 'sequential',
+        outcomeVariable: 'approved',
+        resultVariable: 'approvalResult',
+      });
+      assert.deepEqual(elements.committeeVote?.multiInstance, {
+        isSequential: false,
+        collection: { source: 'committee' },
+        elementVariable: 'reviewer',
+        completionCondition: { source: 'nrOfRejected > 2' },
+        preset: 'ratio',
+        ratioPercent: 67,
+        outcomeVariable: 'approved',
+        resultVariable: 'approvalResult',
+      });
+    });
+
+    it('should deep-freeze the new parts of the model', function () {
+      // then
+      assert.ok(Object.isFrozen(process.eventStartIds));
+      assert.ok(Object.isFrozen(elements.callLedger?.calledElement?.inputs[0]?.source));
+      assert.ok(Object.isFrozen(elements.remindDaily?.eventDefinition));
+      assert.ok(Object.isFrozen(elements.review?.multiInstance));
+    });
+  });
+
+  describe('defaults', function () {
+    it('should compile a cardinality, latest binding, propagation without mappings and a process without none start', async function () {
+      // given
+      const xml = `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:fiscal="http://fiscal-bpm.org/schema/1.0/bpmn" id="defs">
+  <bpmn:signal id="yearEndSignal" name="fiscalYearEnd" />
+  <bpmn:process id="yearEnd" isExecutable="true">
+    <bpmn:startEvent id="yearEndStart">
+      <bpmn:signalEventDefinition signalRef="yearEndSignal" />
+    </bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="yearEndStart" targetRef="closeUnits" />
+    <bpmn:callActivity id="closeUnits" calledElement=" unitClosing ">
+      <bpmn:multiInstanceLoopCharacteristics isSequential="true">
+        <bpmn:loopCardinality>= unitCount</bpmn:loopCardinality>
+      </bpmn:multiInstanceLoopCharacteristics>
+    </bpmn:callActivity>
+    <bpmn:sequenceFlow id="f2" sourceRef="closeUnits" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>`;
+
+      // when
+      const compiled = await compileFixture(xml);
+
+      // then
+      const yearEnd = compiled.processes.yearEnd!;
+      assert.equal(yearEnd.startEventId, undefined);
+      assert.ok(!Object.hasOwn(yearEnd, 'startEventId'));
+      assert.deepEqual(yearEnd.eventStartIds, ['yearEndStart']);
+      assert.deepEqual(yearEnd.elements.closeUnits?.calledElement, {
+        processKey: 'unitClosing',
+        binding: 'latest',
+        inputs: [],
+        outputs: [],
+        propagateAll: true,
+      });
+      assert.deepEqual(yearEnd.elements.closeUnits?.multiInstance, {
+        isSequential: true,
+        cardinality: { source: 'unitCount' },
+        outcomeVariable: 'approved',
+        resultVariable: 'approvalResult',
+      });
+    });
+  });
+
+  it('should give a boundary event inside a sub-process the scope of its activity', async function () {
+    // given
+    const xml = readFileSync(new URL('./rules/boundary-events/valid-boundaries.bpmn', import.meta.url));
+
+    // when
+    const { elements } = (await compileFixture(xml)).processes.guardedWork!;
+
+    // then
+    assert.equal(elements.submitFailed?.scopeId, 'transfer');
+    assert.equal(elements.submitFailed?.attachedToId, 'submit');
+    assert.deepEqual(elements.submit?.boundaryIds, ['submitFailed']);
+    assert.deepEqual(elements.transfer?.boundaryIds, ['transferTooSlow']);
+    assert.ok(!elements.transfer?.childIds?.includes('transferTooSlow'));
+    assert.ok(elements.transfer?.childIds?.includes('submitFailed'));
   });
 });

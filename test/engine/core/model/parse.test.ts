@@ -1,9 +1,20 @@
 import assert from 'node:assert/strict';
 
+// @ts-expect-error -- bpmn-moddle 10 ships no types for its entry point (see parse.ts)
+import { BpmnModdle } from 'bpmn-moddle';
+
+import fiscalDescriptor from '../../../../engine/core/model/fiscal.moddle.json' with { type: 'json' };
 import { parseBpmn } from '../../../../engine/core/model/parse.js';
 
 const NS =
   'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:fiscal="http://fiscal-bpm.org/schema/1.0/bpmn"';
+
+/** Reads a path of properties (and array indexes) out of a parsed moddle tree, for assertions. */
+function at(value: unknown, ...path: Array<string | number>): unknown {
+  let current = value;
+  for (const key of path) current = (current as Record<string | number, unknown> | undefined)?.[key];
+  return current;
+}
 
 function definitions(body: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions ${NS} id="defs">\n${body}\n</bpmn:definitions>`;
@@ -177,5 +188,115 @@ describe('model/parse', function () {
     // then
     assert.equal(parsed, undefined);
     assert.equal(problems[0]?.rule, 'input-limits');
+  });
+
+  it('should parse the timer, message, call activity and multi-instance fiscal attributes', async function () {
+    // given
+    const xml = definitions(`<bpmn:message id="m" name="bankReceipt" />
+<bpmn:process id="p">
+  <bpmn:intermediateCatchEvent id="wait">
+    <bpmn:timerEventDefinition fiscal:workingDays="true"><bpmn:timeDuration>P5D</bpmn:timeDuration></bpmn:timerEventDefinition>
+  </bpmn:intermediateCatchEvent>
+  <bpmn:intermediateCatchEvent id="receipt">
+    <bpmn:messageEventDefinition messageRef="m" fiscal:correlationKey="=paymentId" />
+  </bpmn:intermediateCatchEvent>
+  <bpmn:receiveTask id="rt" messageRef="m" fiscal:correlationKey="paymentId" />
+  <bpmn:sendTask id="st" messageRef="m" fiscal:correlationKey="=paymentId" />
+  <bpmn:callActivity id="call" calledElement="child" fiscal:calledElementBinding="version" fiscal:calledElementVersion="2"
+      fiscal:calledElementVersionTag="t" fiscal:propagateAllVariables="false" />
+  <bpmn:userTask id="sign">
+    <bpmn:multiInstanceLoopCharacteristics fiscal:collection="=reviewers" fiscal:elementVariable="reviewer"
+        fiscal:approvalPreset="ratio" fiscal:approvalRatio="60" fiscal:outcomeVariable="agreed" fiscal:resultVariable="decision" />
+  </bpmn:userTask>
+</bpmn:process>`);
+
+    // when
+    const { definitions: parsed, problems } = await parseBpmn(xml);
+
+    // then
+    assert.deepEqual(problems, []);
+    const element = (index: number, ...path: Array<string | number>): unknown =>
+      at(parsed, 'rootElements', 1, 'flowElements', index, ...path);
+    assert.equal(element(0, 'eventDefinitions', 0, 'workingDays'), true);
+    assert.equal(element(1, 'eventDefinitions', 0, 'correlationKey'), '=paymentId');
+    assert.equal(element(2, 'correlationKey'), 'paymentId');
+    assert.equal(element(3, 'correlationKey'), '=paymentId');
+    assert.equal(element(4, 'calledElementBinding'), 'version');
+    assert.equal(element(4, 'calledElementVersion'), 2);
+    assert.equal(element(4, 'calledElementVersionTag'), 't');
+    assert.equal(element(4, 'propagateAllVariables'), false);
+    assert.deepEqual(
+      [
+        'collection',
+        'elementVariable',
+        'approvalPreset',
+        'approvalRatio',
+        'outcomeVariable',
+        'resultVariable',
+      ].map((name) => element(5, 'loopCharacteristics', name)),
+      ['=reviewers', 'reviewer', 'ratio', 60, 'agreed', 'decision'],
+    );
+  });
+
+  it('should default fiscal:calledElementBinding to latest', async function () {
+    // when
+    const { definitions: parsed } = await parseBpmn(
+      definitions(
+        '<bpmn:process id="p"><bpmn:callActivity id="call" calledElement="child" /></bpmn:process>',
+      ),
+    );
+
+    // then
+    assert.equal(at(parsed, 'rootElements', 0, 'flowElements', 0, 'calledElementBinding'), 'latest');
+  });
+
+  it('should read <fiscal:in> and <fiscal:out> as fiscal:In / fiscal:Out and write them back the same way', async function () {
+    // given
+    const xml = definitions(`<bpmn:process id="p">
+  <bpmn:callActivity id="call" calledElement="child">
+    <bpmn:extensionElements>
+      <fiscal:in source="=amountFen" target="amountFen" />
+      <fiscal:out source="=voucherNo" target="voucherNo" />
+    </bpmn:extensionElements>
+  </bpmn:callActivity>
+</bpmn:process>`);
+
+    // when
+    const { definitions: parsed, problems } = await parseBpmn(xml);
+    const written = await new BpmnModdle({ fiscal: fiscalDescriptor }).toXML(parsed, { format: false });
+
+    // then
+    assert.deepEqual(problems, []);
+    const values = at(parsed, 'rootElements', 0, 'flowElements', 0, 'extensionElements', 'values') as Array<
+      Record<string, unknown>
+    >;
+    assert.deepEqual(
+      values.map((v) => [v.$type, v.source, v.target]),
+      [
+        ['fiscal:In', '=amountFen', 'amountFen'],
+        ['fiscal:Out', '=voucherNo', 'voucherNo'],
+      ],
+    );
+    assert.match(
+      written.xml as string,
+      /<bpmn:extensionElements><fiscal:in source="=amountFen" target="amountFen" \/><fiscal:out source="=voucherNo" target="voucherNo" \/><\/bpmn:extensionElements>/,
+    );
+  });
+
+  it('should report a mapping tag that is not fiscal:in / fiscal:out, such as <fiscal:input>, as unknown', async function () {
+    // given
+    const xml = definitions(`<bpmn:process id="p">
+  <bpmn:callActivity id="call" calledElement="child">
+    <bpmn:extensionElements><fiscal:input source="=a" target="a" /></bpmn:extensionElements>
+  </bpmn:callActivity>
+</bpmn:process>`);
+
+    // when
+    const { problems } = await parseBpmn(xml);
+
+    // then
+    assert.equal(problems.length, 1);
+    assert.equal(problems[0]?.rule, 'parser-warnings');
+    assert.match(problems[0]?.message ?? '', /unknown type <fiscal:Input>/);
   });
 });
