@@ -966,11 +966,16 @@ export class Engine {
 
   /** A message or signal throw: hand it to correlation / broadcast, then mark the job done. */
   private async runThrowJob(job: JobRecord): Promise<'done' | 'skipped' | 'failed' | 'retrying'> {
-    const payload = job.payload as { name: string; correlationKey?: string | null };
+    const payload = job.payload as {
+      name: string;
+      correlationKey?: string | null;
+      variables?: Record<string, unknown>;
+    };
     try {
       if (job.kind === 'message') {
         await this.correlateMessage(payload.name, {
           correlationKey: payload.correlationKey ?? null,
+          variables: payload.variables ?? {},
           messageId: `job-${job.id}`,
         });
       } else {

@@ -58,9 +58,10 @@ export const DEFAULT_RESULT_VARIABLE = 'approvalResult';
 /** Compiles validated definitions into the frozen executable model. */
 export function compileDefinitions(definitions: BpmnElement): ExecutableModel {
   const index = indexDefinitions(definitions);
+  const boundaries = boundariesByActivity(index);
   const processes = Object.create(null) as Record<string, ExecutableProcess>;
   for (const process of index.deployable) {
-    const compiled = compileProcess(process, index);
+    const compiled = compileProcess(process, index, boundaries);
     processes[compiled.key] = compiled;
   }
   return deepFreeze({ processes });
@@ -68,11 +69,14 @@ export function compileDefinitions(definitions: BpmnElement): ExecutableModel {
 
 // helpers //////
 
-function compileProcess(process: BpmnElement, index: ModelIndex): ExecutableProcess {
+function compileProcess(
+  process: BpmnElement,
+  index: ModelIndex,
+  boundaries: ReadonlyMap<BpmnElement, readonly BpmnElement[]>,
+): ExecutableProcess {
   const key = requireId(process);
   const elements = Object.create(null) as Record<string, ExecutableElement>;
   const flows = Object.create(null) as Record<string, ExecutableFlow>;
-  const boundaries = boundariesByActivity(index);
 
   // scopes in walk order (parents before children), no recursion
   const scopes: BpmnElement[] = [process];
@@ -159,11 +163,11 @@ function compileElement(
       return {
         ...base,
         endEventKind: terminate ? 'terminate' : 'none',
-        ...optional('messageName', publishedMessage(element)),
+        ...messageThrow(element),
       };
     }
     case 'intermediateThrowEvent':
-      return { ...base, ...optional('messageName', publishedMessage(element)) };
+      return { ...base, ...messageThrow(element) };
     case 'boundaryEvent':
       return {
         ...base,
@@ -171,7 +175,7 @@ function compileElement(
         cancelActivity: element.cancelActivity !== false,
       };
     case 'sendTask':
-      return { ...base, ...optional('messageName', publishedMessage(element)) };
+      return { ...base, ...messageThrow(element) };
     case 'userTask':
       return { ...base, assignment: compileAssignment(element) };
     case 'serviceTask':
@@ -308,6 +312,20 @@ function compileCalledElement(element: BpmnElement): CalledElement {
     inputs: inputs.map(compileMapping),
     outputs: outputs.map(compileMapping),
     propagateAll: typeof propagate === 'boolean' ? propagate : inputs.length === 0 && outputs.length === 0,
+  };
+}
+
+/** A message throw: the message name and its payload (`fiscal:in` mappings evaluated when it is sent). */
+function messageThrow(element: BpmnElement): {
+  messageName?: string;
+  messagePayload?: readonly VariableMapping[];
+} {
+  const messageName = publishedMessage(element);
+  if (messageName === undefined) return {};
+  const { inputs } = variableMappings(element);
+  return {
+    messageName,
+    ...optional('messagePayload', inputs.length > 0 ? inputs.map(compileMapping) : undefined),
   };
 }
 

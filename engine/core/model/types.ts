@@ -59,7 +59,7 @@ export interface TimerDefinition {
   readonly workingDays: boolean;
 }
 
-/** `fiscal:input` / `fiscal:output` mappings of a call activity: `target` gets the value of FEEL `source`. */
+/** `<fiscal:in>` / `<fiscal:out>` mappings (call activities, message payloads): `target` gets the value of FEEL `source`. */
 export interface VariableMapping {
   readonly source: CompiledExpression;
   readonly target: string;
@@ -72,7 +72,7 @@ export interface CalledElement {
   readonly binding: 'latest' | 'deployment' | 'version' | 'versionTag';
   readonly version?: number;
   readonly versionTag?: string;
-  /** Without mappings all variables are passed in and out (`fiscal:propagateAll`, default true when none are given). */
+  /** All variables are passed in and out (`fiscal:propagateAllVariables`; default true when no mappings are given). */
   readonly inputs: readonly VariableMapping[];
   readonly outputs: readonly VariableMapping[];
   readonly propagateAll: boolean;
@@ -169,8 +169,10 @@ export interface ExecutableElement {
   readonly calledElement?: CalledElement;
   /** Activities with multi-instance loop characteristics. */
   readonly multiInstance?: MultiInstance;
-  /** Send tasks / message throw events: the message to publish, with an optional correlation key expression. */
+  /** Send tasks / message throw and end events: the message to publish. */
   readonly messageName?: string;
+  /** Its payload: `<fiscal:in>` mappings evaluated when the message is sent (none: an empty payload). */
+  readonly messagePayload?: readonly VariableMapping[];
 }
 
 export interface ExecutableFlow {

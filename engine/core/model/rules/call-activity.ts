@@ -25,6 +25,7 @@ import {
 } from './rule.js';
 import { supportedElement } from './supported-elements.js';
 
+/** Values of `fiscal:calledElementBinding`: which version of the called process starts. */
 export const CALLED_ELEMENT_BINDINGS: readonly string[] = ['latest', 'deployment', 'version', 'versionTag'];
 
 export const callActivity: Rule = {

@@ -28,6 +28,7 @@ import {
 } from './rule.js';
 import { supportedElement } from './supported-elements.js';
 
+/** Values of `fiscal:approvalPreset`: 会签, 或签, 依次审批, 比例通过. */
 export const APPROVAL_PRESETS: readonly string[] = ['all', 'any', 'sequential', 'ratio'];
 
 const DATA_FORMS: readonly string[] = [

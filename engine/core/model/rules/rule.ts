@@ -209,6 +209,7 @@ export function variableMappings(element: BpmnElement): { inputs: BpmnElement[];
   };
 }
 
+/** Moddle types of the `<fiscal:in>` / `<fiscal:out>` extension elements. */
 export const FISCAL_IN = 'fiscal:In';
 export const FISCAL_OUT = 'fiscal:Out';
 

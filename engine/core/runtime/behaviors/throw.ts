@@ -19,11 +19,19 @@ export function publishThrow(runner: Runner, token: ExecutionRecord, element: Ex
             token,
           )
         : null;
+    const variables: Record<string, unknown> = {};
+    for (const mapping of element.messagePayload ?? []) {
+      variables[mapping.target] = runner.evaluate(
+        mapping.source.source,
+        `Payload ${mapping.target} of ${element.bpmnType} ${element.id}`,
+        token,
+      );
+    }
     unowned(
       runner.createJob(token.id, element.id, {
         kind: 'message',
         retriesLeft: 9,
-        payload: { name, correlationKey: key === null ? null : String(key) },
+        payload: { name, correlationKey: key === null ? null : String(key), variables },
       }),
     );
   } else if (definition?.type === 'signal') {

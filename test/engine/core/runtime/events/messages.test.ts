@@ -125,12 +125,14 @@ forEachBackend('runtime/events/messages', (backend) => {
     assert.equal(started.outcome, 'started');
     const notice = await t.engine.getInstance(started.instanceId!);
     assert.equal(notice.businessKey, 'ZF-040');
-    await t.complete(notice.id, 'pay');
+    await t.complete(notice.id, 'pay', { paidFen: 88_800 });
 
     // then its message end event becomes a job that correlates the receipt to the payment
     assert.equal((await t.engine.getInstance(notice.id)).status, 'completed');
     assert.deepEqual((await t.engine.getInstance(payment)).activeElementIds, ['waitReceipt']);
     await t.runPendingJobs();
-    assert.deepEqual((await t.engine.getInstance(payment)).activeElementIds, ['waitRefundWindow']);
+    const paid = await t.engine.getInstance(payment);
+    assert.deepEqual(paid.activeElementIds, ['waitRefundWindow']);
+    assert.equal(paid.variables.paidFen, 88_800, 'the payload of the thrown message arrives with it');
   });
 });
