@@ -60,4 +60,38 @@ forEachBackend('runtime/behaviors/call-activity', (backend) => {
     await t.runPendingJobs();
     assert.equal((await t.engine.getInstance(c.id)).status, 'canceled');
   });
+
+  it('should call the version the binding names (version, versionTag, deployment), not the latest', async function () {
+    // given a second version of the child
+    const xml = t.fixtureText(import.meta, 'call-activity.parent-child.bpmn');
+    await t.engine.deploy(
+      xml.replace('<bpmn:userTask id="childReview" />', '<bpmn:userTask id="childReview" name="v2" />'),
+    );
+    const bound = (binding: string, key: string) =>
+      xml
+        .replace('id="callParent"', `id="${key}"`)
+        .replace('calledElement="callChild"', `calledElement="callChild" ${binding}`)
+        .replace(/<bpmn:process id="callChild"[\s\S]*?<\/bpmn:process>/, '');
+    await t.engine.deploy(
+      bound('fiscal:calledElementBinding="version" fiscal:calledElementVersion="1"', 'pinnedParent'),
+    );
+    await t.engine.deploy(bound('', 'latestParent'));
+
+    // when
+    const pinned = await t.engine.startInstance('pinnedParent', { variables: { amountFen: 1, unit: 'u' } });
+    const latest = await t.engine.startInstance('latestParent', { variables: { amountFen: 1, unit: 'u' } });
+    await t.runPendingJobs();
+
+    // then
+    const children = await t.engine.listInstances({ processKey: 'callChild' });
+    const versionOf = async (parentId: string) => {
+      for (const c of children) {
+        const view = await t.engine.getInstance(c.id);
+        if (view.parentInstanceId === parentId) return view.definitionVersion;
+      }
+      return undefined;
+    };
+    assert.equal(await versionOf(pinned.id), 1);
+    assert.equal(await versionOf(latest.id), 2);
+  });
 });
