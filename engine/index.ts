@@ -29,3 +29,7 @@ export type {
 } from './core/runtime/records.js';
 export type { Problem } from './core/model/problem.js';
 export { loadModel, formatProblem } from './core/model/load-model.js';
+export type { ReturnTarget, CompletedStep } from './core/operations/return.js';
+export type { SignerMode } from './core/operations/signers.js';
+export { APPROVAL_OPERATIONS } from './core/model/types.js';
+export type { ApprovalOperation } from './core/model/types.js';

@@ -75,6 +75,13 @@ export async function up(knex: Knex): Promise<void> {
     t.string('name', 255);
     t.string('state', 16).notNullable();
     t.string('assignee', 64);
+    // 委派: the owner gets the task back when the delegate resolves it
+    t.string('owner', 64);
+    t.string('delegation_state', 16);
+    // 加签: a task added for another signer of the same step (before / after / parallel to signer_of)
+    t.string('signer_of', 36);
+    t.string('signer_mode', 16);
+    t.string('added_by', 64);
     t.string('org_scope', 255);
     t.string('form_key', 255);
     t.integer('priority').notNullable().defaultTo(50);
@@ -85,6 +92,20 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['instance_id']);
     t.index(['assignee', 'state', 'due_at']);
     t.index(['state', 'due_at']);
+  });
+
+  // 抄送: who was copied on an instance (not blocking), and when they read it.
+  await knex.schema.createTable('carbon_copies', (t) => {
+    t.string('id', 36).primary();
+    t.string('instance_id', 36).notNullable();
+    t.string('task_id', 36);
+    t.string('user_id', 64).notNullable();
+    t.string('sent_by', 64);
+    t.text('note');
+    time(t, 'created_at').notNullable();
+    time(t, 'read_at');
+    t.index(['user_id', 'read_at']);
+    t.index(['instance_id']);
   });
 
   // Candidate users and roles of a task; the inbox query joins here.
@@ -202,6 +223,7 @@ export async function down(knex: Knex): Promise<void> {
     'event_subscriptions',
     'jobs',
     'task_candidates',
+    'carbon_copies',
     'user_tasks',
     'variables',
     'executions',

@@ -43,6 +43,25 @@ import type {
 import { Runner } from './runtime/runner.js';
 import { timerDue, type TimerPayload } from './runtime/timers.js';
 import { checkVariables } from './runtime/variables.js';
+import { claim, delegate, resolve, transfer, unclaim } from './operations/assignment.js';
+import { moveTokens, migrate } from './operations/move-tokens.js';
+import { carbonCopy, urge } from './operations/notify.js';
+import {
+  rejectInstance,
+  returnTargets,
+  returnTask,
+  type CompletedStep,
+  type ReturnTarget,
+} from './operations/return.js';
+import {
+  addSigners,
+  releaseSuspended,
+  removeSigner,
+  startAfterSigners,
+  type SignerMode,
+} from './operations/signers.js';
+import { actOn, closeTask, otherOpenTasks } from './operations/task-guards.js';
+import { withdraw } from './operations/withdraw.js';
 import { chinaCalendar } from './time/calendars/china-calendar.js';
 import type { WorkingCalendar } from './time/working-calendar.js';
 
@@ -88,6 +107,8 @@ export interface EngineOptions {
   readonly calendar?: WorkingCalendar;
   /** How long a message that matched nothing waits for its subscription (default 1 hour; 0 = report at once). */
   readonly messageTtlMs?: number;
+  /** 催办: the shortest time between two urges of one task (default 1 hour). */
+  readonly urgeIntervalMs?: number;
   /** How often a command is re-run after a conflict or transient database error (default 10). */
   readonly maxCommandAttempts?: number;
   /** Outbox relay: unpublished rows older than graceMs are published; published-but-pending rows older than horizonMs are published again. */
@@ -284,31 +305,26 @@ export class Engine {
     return this.getInstance(id);
   }
 
-  /** Completes a user task with variables, on behalf of `actor`; the token moves on in the same transaction. */
+  /**
+   * 通过: completes a user task with variables and a comment (意见), on behalf of `actor`. The token moves on in
+   * the same transaction once no other signer of the step is pending (加签), and after-signers have signed.
+   */
   async completeTask(
     taskId: string,
-    options: { variables?: Record<string, unknown>; actor?: string } = {},
+    options: { variables?: Record<string, unknown>; actor?: string; comment?: string } = {},
   ): Promise<TaskRecord> {
     const task = await this.store.getTask(taskId);
     if (!task) throw new NotFoundError(`Task ${taskId} does not exist`);
     const variables = checkVariables(options.variables, `the completion of task ${taskId}`);
+    const comment = checkComment(options.comment);
     return this.command(task.instanceId, options.actor ?? null, (work, runner) => {
-      const open = work.tasks.get(taskId);
-      if (!open || open.state !== 'created') {
-        throw new InvalidStateError(
-          `Expected task ${taskId} to be open, but it was already completed or canceled`,
-          { taskId },
-        );
-      }
-      const token = work.executions.get(open.executionId);
-      if (!token || token.state !== 'waiting') {
-        throw new InvalidStateError(
-          `Expected the token of task ${taskId} to be waiting, but it is ${token?.state ?? 'gone'}`,
-        );
-      }
+      const { task: open, token } = actOn(work, runner, taskId, options.actor ?? null, 'approve', {
+        comment,
+      });
       const mi = runner.element(open.elementId).multiInstance;
       if (
         mi?.preset &&
+        !open.signerOf &&
         isInnerInstance(runner, token) &&
         typeof variables[mi.outcomeVariable] !== 'boolean'
       ) {
@@ -317,20 +333,320 @@ export class Engine {
         );
       }
       for (const [name, value] of Object.entries(variables)) work.setVariable(name, value);
-      open.state = 'completed';
-      open.endedAt = runner.now;
-      open.completedBy = options.actor ?? null;
-      work.touch(open.id);
+      closeTask(work, open, runner.now, options.actor ?? open.assignee ?? null);
       runner.event(
         'TASK_COMPLETED',
         runner.element(open.elementId),
         token,
-        { variables: Object.keys(variables) },
+        { variables: Object.keys(variables), comment },
         open.id,
       );
+      releaseSuspended(work, runner, open);
+      if (otherOpenTasks(work, open).length > 0) return { ...open };
+      if (startAfterSigners(work, runner, token, open)) return { ...open };
       runner.resume(token, () => runner.takeOutgoing(token));
       return { ...open };
     });
+  }
+
+  // approval operations (docs/approval-operations.md) //////
+
+  /** Takes a candidate task for `actor`. */
+  async claimTask(taskId: string, options: { actor: string }): Promise<TaskRecord> {
+    return this.onTask(taskId, options.actor, (work, runner) => claim(work, runner, taskId, options.actor));
+  }
+
+  /** Gives a claimed task back to its candidates. */
+  async unclaimTask(taskId: string, options: { actor: string }): Promise<TaskRecord> {
+    return this.onTask(taskId, options.actor, (work, runner) => unclaim(work, runner, taskId, options.actor));
+  }
+
+  /** 转办: the task goes to `to` for good. */
+  async transferTask(
+    taskId: string,
+    options: { actor?: string; to: string; comment?: string },
+  ): Promise<TaskRecord> {
+    const comment = checkComment(options.comment);
+    return this.onTask(taskId, options.actor ?? null, (work, runner) =>
+      transfer(work, runner, taskId, options.actor ?? null, options.to, comment),
+    );
+  }
+
+  /** 委派: `to` works on the task and resolves it back to its owner. */
+  async delegateTask(
+    taskId: string,
+    options: { actor?: string; to: string; comment?: string },
+  ): Promise<TaskRecord> {
+    const comment = checkComment(options.comment);
+    return this.onTask(taskId, options.actor ?? null, (work, runner) =>
+      delegate(work, runner, taskId, options.actor ?? null, options.to, comment),
+    );
+  }
+
+  /** The delegate hands a delegated task back to its owner, with variables and a comment. */
+  async resolveTask(
+    taskId: string,
+    options: { actor?: string; comment?: string; variables?: Record<string, unknown> } = {},
+  ): Promise<TaskRecord> {
+    const comment = checkComment(options.comment);
+    const variables = checkVariables(options.variables, `the resolution of task ${taskId}`);
+    return this.onTask(taskId, options.actor ?? null, (work, runner) => {
+      for (const [name, value] of Object.entries(variables)) work.setVariable(name, value);
+      return resolve(work, runner, taskId, options.actor ?? null, comment);
+    });
+  }
+
+  /** The steps a task may be returned to (退回), nearest first. */
+  async returnTargets(
+    taskId: string,
+  ): Promise<{ elementId: string; name: string | null; actor: string | null }[]> {
+    const task = await this.getTask(taskId);
+    const { process } = await this.processFor((await this.store.getInstance(task.instanceId))!.definitionId);
+    const completed = await this.completedSteps(task.instanceId);
+    const snapshot = (await this.store.loadInstance(task.instanceId))!;
+    const runner = new Runner(
+      process,
+      InstanceWork.fromSnapshot(snapshot),
+      this.clock.now(),
+      null,
+      this.newId,
+      this.calendar,
+    );
+    return returnTargets(runner, task.elementId, completed).map((t) => ({
+      ...t,
+      name: process.elements[t.elementId]?.name ?? null,
+    }));
+  }
+
+  /** 退回: back to the previous step, the initiator's step, or a chosen completed step. */
+  async returnTask(
+    taskId: string,
+    options: { actor?: string; target?: ReturnTarget; comment?: string } = {},
+  ): Promise<{ targetElementId: string }> {
+    const comment = checkComment(options.comment);
+    const task = await this.getTask(taskId);
+    const completed = await this.completedSteps(task.instanceId);
+    return this.onTask(taskId, options.actor ?? null, (work, runner) =>
+      returnTask(
+        work,
+        runner,
+        taskId,
+        options.actor ?? null,
+        options.target ?? 'previous',
+        comment,
+        completed,
+      ),
+    );
+  }
+
+  /** 拒绝: ends the instance as rejected, or (with a target) returns it like 退回. */
+  async rejectTask(
+    taskId: string,
+    options: { actor?: string; comment?: string; target?: ReturnTarget } = {},
+  ): Promise<InstanceView> {
+    const comment = checkComment(options.comment);
+    const task = await this.getTask(taskId);
+    const completed = options.target ? await this.completedSteps(task.instanceId) : [];
+    await this.onTask(taskId, options.actor ?? null, (work, runner) => {
+      if (options.target)
+        returnTask(work, runner, taskId, options.actor ?? null, options.target, comment, completed, 'reject');
+      else rejectInstance(work, runner, taskId, options.actor ?? null, comment);
+    });
+    return this.getInstance(task.instanceId);
+  }
+
+  /** 撤回: the approver takes back the task they just completed, while the next step is untouched. */
+  async withdrawTask(taskId: string, options: { actor: string }): Promise<InstanceView> {
+    const task = await this.getTask(taskId);
+    const element = (await this.processFor((await this.store.getInstance(task.instanceId))!.definitionId))
+      .process.elements[task.elementId];
+    if (element?.approval && !element.approval.allowedOperations.includes('withdraw')) {
+      throw new InvalidStateError(`Step ${task.elementId} does not allow withdraw`, {
+        reason: 'OPERATION_NOT_ALLOWED',
+      });
+    }
+    const history = await this.store.listHistory(task.instanceId);
+    await this.command(task.instanceId, options.actor, (work, runner) =>
+      withdraw(work, runner, task, options.actor, history),
+    );
+    return this.getInstance(task.instanceId);
+  }
+
+  /** 撤销: the initiator cancels their own running application. */
+  async revokeInstance(
+    instanceId: string,
+    options: { actor: string; reason?: string },
+  ): Promise<InstanceView> {
+    const instance = await this.store.getInstance(instanceId);
+    if (!instance) throw new NotFoundError(`Process instance ${instanceId} does not exist`);
+    if (instance.initiator !== options.actor) {
+      throw new InvalidStateError(
+        `Only the initiator ${instance.initiator ?? '(none)'} can revoke instance ${instanceId}`,
+        { reason: 'NOT_INITIATOR' },
+      );
+    }
+    return this.cancelInstance(instanceId, {
+      actor: options.actor,
+      reason: `revoked by the initiator${options.reason ? `: ${options.reason}` : ''}`,
+    });
+  }
+
+  /** 终止: an administrator ends an instance; the reason is required and kept. */
+  async terminateInstance(
+    instanceId: string,
+    options: { actor: string; reason: string },
+  ): Promise<InstanceView> {
+    if (!options.reason?.trim())
+      throw new InvalidVariablesError('A reason is required to terminate an instance');
+    return this.cancelInstance(instanceId, { actor: options.actor, reason: `terminated: ${options.reason}` });
+  }
+
+  /** 加签: signers before, after or in parallel with the holder of the task. */
+  async addSigners(
+    taskId: string,
+    options: { actor?: string; users: string[]; mode: SignerMode; comment?: string },
+  ): Promise<TaskRecord[]> {
+    const comment = checkComment(options.comment);
+    return this.onTask(taskId, options.actor ?? null, (work, runner) =>
+      addSigners(work, runner, taskId, options.actor ?? null, options.users, options.mode, comment),
+    );
+  }
+
+  /** 减签: removes a pending added signer, or a pending vote of a countersign. */
+  async removeSigner(
+    taskId: string,
+    options: { actor?: string; comment?: string } = {},
+  ): Promise<InstanceView> {
+    const comment = checkComment(options.comment);
+    const task = await this.getTask(taskId);
+    await this.onTask(taskId, options.actor ?? null, (work, runner) =>
+      removeSigner(work, runner, taskId, options.actor ?? null, comment),
+    );
+    return this.getInstance(task.instanceId);
+  }
+
+  /** 抄送: copies an instance (optionally a task of it) to users for information. */
+  async carbonCopy(
+    instanceId: string,
+    options: { actor?: string; users: string[]; note?: string; taskId?: string },
+  ): Promise<void> {
+    await this.command(instanceId, options.actor ?? null, (work, runner) =>
+      carbonCopy(
+        work,
+        runner,
+        options.taskId ?? null,
+        options.actor ?? null,
+        options.users,
+        options.note ?? null,
+      ),
+    );
+  }
+
+  async listCarbonCopies(query: { userId?: string; instanceId?: string; unreadOnly?: boolean }) {
+    return this.store.listCarbonCopies(query);
+  }
+
+  async markCarbonCopyRead(id: string, userId: string): Promise<boolean> {
+    return this.store.markCarbonCopyRead(id, userId, this.clock.now());
+  }
+
+  /** 催办: reminds the holders of a task; at most once per task per `urgeIntervalMs`. */
+  async urgeTask(taskId: string, options: { actor?: string; note?: string } = {}): Promise<void> {
+    const task = await this.getTask(taskId);
+    const history = await this.store.listHistory(task.instanceId);
+    const last = history.filter((h) => h.type === 'TASK_URGED' && h.taskId === taskId).at(-1)?.at ?? null;
+    await this.onTask(taskId, options.actor ?? null, (work, runner) =>
+      urge(
+        work,
+        runner,
+        taskId,
+        options.actor ?? null,
+        options.note ?? null,
+        last,
+        this.options.urgeIntervalMs ?? 3_600_000,
+      ),
+    );
+  }
+
+  /** Approves many tasks; each is validated and applied on its own, with a result per task. */
+  async bulkApprove(
+    taskIds: readonly string[],
+    options: { actor?: string; comment?: string; variables?: Record<string, unknown> } = {},
+  ): Promise<{ taskId: string; ok: boolean; code?: string; message?: string }[]> {
+    if (!Array.isArray(taskIds) || taskIds.length === 0 || taskIds.length > 500) {
+      throw new InvalidVariablesError('taskIds must be a list of 1 to 500 task ids');
+    }
+    const results: { taskId: string; ok: boolean; code?: string; message?: string }[] = [];
+    for (const taskId of taskIds) {
+      try {
+        await this.completeTask(taskId, options);
+        results.push({ taskId, ok: true });
+      } catch (err) {
+        if (!(err instanceof EngineError)) throw err;
+        results.push({ taskId, ok: false, code: err.code, message: err.message });
+      }
+    }
+    return results;
+  }
+
+  /** 任意跳转 (admin): ends the tokens at `from` (all when empty) and starts tokens at `to`, with a reason. */
+  async moveTokens(
+    instanceId: string,
+    options: { actor: string; from?: string[]; to: string[]; reason: string },
+  ): Promise<InstanceView> {
+    await this.command(instanceId, options.actor, (work, runner) =>
+      moveTokens(work, runner, options.from ?? [], options.to, options.reason),
+    );
+    return this.getInstance(instanceId);
+  }
+
+  /**
+   * Migrates a running instance to another version of its process. `mapping` maps old element ids to new ones
+   * (ids present in both versions map to themselves). Refused, changing nothing, if a waiting step would be lost.
+   */
+  async migrateInstance(
+    instanceId: string,
+    options: { actor?: string; toVersion?: number; mapping?: Record<string, string> },
+  ): Promise<InstanceView> {
+    const instance = await this.store.getInstance(instanceId);
+    if (!instance) throw new NotFoundError(`Process instance ${instanceId} does not exist`);
+    const target = await this.store.findDefinition(instance.processKey, options.toVersion);
+    if (!target)
+      throw new NotFoundError(
+        `Process ${instance.processKey} has no version ${options.toVersion ?? '(latest)'}`,
+      );
+    if (target.id === instance.definitionId)
+      throw new InvalidStateError(`Instance ${instanceId} already runs version ${target.version}`, {
+        reason: 'SAME_VERSION',
+      });
+    const { process } = await this.processFor(target.id);
+    await this.command(instanceId, options.actor ?? null, (work, runner) =>
+      migrate(
+        work,
+        runner,
+        { definitionId: target.id, version: target.version, process },
+        options.mapping ?? {},
+      ),
+    );
+    return this.getInstance(instanceId);
+  }
+
+  /** Migrates many instances, each on its own, with a result per instance. */
+  async migrateInstances(
+    instanceIds: readonly string[],
+    options: { actor?: string; toVersion?: number; mapping?: Record<string, string> },
+  ): Promise<{ instanceId: string; ok: boolean; code?: string; message?: string }[]> {
+    const results: { instanceId: string; ok: boolean; code?: string; message?: string }[] = [];
+    for (const instanceId of instanceIds) {
+      try {
+        await this.migrateInstance(instanceId, options);
+        results.push({ instanceId, ok: true });
+      } catch (err) {
+        if (!(err instanceof EngineError)) throw err;
+        results.push({ instanceId, ok: false, code: err.code, message: err.message });
+      }
+    }
+    return results;
   }
 
   /**
@@ -989,6 +1305,20 @@ export class Engine {
 
   // helpers //////
 
+  /** One command on the instance of a task. */
+  private async onTask<T>(taskId: string, actor: string | null, body: CommandBody<T>): Promise<T> {
+    const task = await this.store.getTask(taskId);
+    if (!task) throw new NotFoundError(`Task ${taskId} does not exist`);
+    return this.command(task.instanceId, actor, body);
+  }
+
+  /** The user tasks completed so far in an instance, in order, with who completed them. */
+  private async completedSteps(instanceId: string): Promise<CompletedStep[]> {
+    return (await this.store.listHistory(instanceId))
+      .filter((h) => h.type === 'TASK_COMPLETED' && h.elementId)
+      .map((h) => ({ elementId: h.elementId!, actor: h.actor }));
+  }
+
   /**
    * One command on the instance of `job`: the job must still be pending at its attempt (else nothing happens);
    * it is marked done and `body` runs with the token that owns it.
@@ -1573,6 +1903,16 @@ export function createEngine(options: EngineOptions): Engine {
 }
 
 // helpers //////
+
+/** A comment (意见): trimmed, at most 2,000 characters; empty means none. */
+function checkComment(comment: unknown): string | null {
+  if (comment === undefined || comment === null) return null;
+  if (typeof comment !== 'string') throw new InvalidVariablesError('comment must be text');
+  const trimmed = comment.trim();
+  if (trimmed.length > 2000)
+    throw new InvalidVariablesError(`comment is ${trimmed.length} characters long, more than 2,000`);
+  return trimmed.length > 0 ? trimmed : null;
+}
 
 function queueOf(job: JobRecord): QueueName {
   if (job.kind === 'service') return 'service';

@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import { ConcurrencyError, TransientStoreError } from '../../core/errors.js';
 import type { InstanceQuery, ProcessStore, TaskQuery } from '../../core/ports/store.js';
 import type {
+  CarbonCopyRecord,
   ChangeSet,
   DefinitionRecord,
   IncidentRecord,
@@ -19,6 +20,8 @@ import type {
 } from '../../core/runtime/records.js';
 import {
   candidateRows,
+  carbonCopyFromRow,
+  carbonCopyToRow,
   dbTime,
   definitionFromRow,
   definitionToRow,
@@ -96,7 +99,7 @@ export class KnexProcessStore implements ProcessStore {
       const [executions, variables, tasks, jobs, incidents, subscriptions] = await Promise.all([
         this.knex('executions').where({ instance_id: instanceId }).orderBy('created_at').orderBy('id'),
         this.loadVariables(instanceId),
-        this.knex('user_tasks').where({ instance_id: instanceId, state: 'created' }),
+        this.knex('user_tasks').where({ instance_id: instanceId }).whereIn('state', ['created', 'suspended']),
         this.knex('jobs').where({ instance_id: instanceId, state: 'pending' }),
         this.knex('incidents').where({ instance_id: instanceId, state: 'open' }),
         this.knex('event_subscriptions').where({ instance_id: instanceId }),
@@ -169,6 +172,7 @@ export class KnexProcessStore implements ProcessStore {
         }
         await insertAll(trx, 'event_subscriptions', cs.subscriptionsInserted.map(subscriptionToRow));
         await insertAll(trx, 'messages', cs.messagesInserted.map(messageToRow));
+        await insertAll(trx, 'carbon_copies', cs.carbonCopiesInserted.map(carbonCopyToRow));
         for (const consumed of cs.messagesConsumed) {
           const updated = await trx('messages')
             .where({ id: consumed.id, state: 'buffered' })
@@ -397,6 +401,31 @@ export class KnexProcessStore implements ProcessStore {
   async getIncident(incidentId: string): Promise<IncidentRecord | undefined> {
     const row = await this.guard(() => this.knex('incidents').where({ id: incidentId }).first());
     return row ? incidentFromRow(row) : undefined;
+  }
+
+  async listCarbonCopies(query: {
+    userId?: string;
+    instanceId?: string;
+    unreadOnly?: boolean;
+  }): Promise<CarbonCopyRecord[]> {
+    const rows = await this.guard(() => {
+      const q = this.knex('carbon_copies').orderBy('created_at', 'desc').orderBy('id').limit(1000);
+      if (query.userId) q.where({ user_id: query.userId });
+      if (query.instanceId) q.where({ instance_id: query.instanceId });
+      if (query.unreadOnly) q.whereNull('read_at');
+      return q;
+    });
+    return rows.map(carbonCopyFromRow);
+  }
+
+  async markCarbonCopyRead(id: string, userId: string, at: number): Promise<boolean> {
+    const updated = await this.guard(() =>
+      this.knex('carbon_copies')
+        .where({ id, user_id: userId })
+        .whereNull('read_at')
+        .update({ read_at: dbTime(at) }),
+    );
+    return updated === 1;
   }
 
   async listJobs(query: {

@@ -3,6 +3,7 @@
  * MySQL (read back as Date, written as Date in UTC) and numbers on SQLite; records hold epoch ms.
  */
 import type {
+  CarbonCopyRecord,
   DefinitionRecord,
   ExecutionRecord,
   HistoryRecord,
@@ -137,6 +138,11 @@ export function taskFromRow(r: Row, candidates: { kind: string; value: string }[
     name: str(r.name),
     state: r.state as TaskRecord['state'],
     assignee: str(r.assignee),
+    owner: str(r.owner),
+    delegationState: str(r.delegation_state) as TaskRecord['delegationState'],
+    signerOf: str(r.signer_of),
+    signerMode: str(r.signer_mode) as TaskRecord['signerMode'],
+    addedBy: str(r.added_by),
     candidateUsers: candidates.filter((c) => c.kind === 'user').map((c) => c.value),
     candidateRoles: candidates.filter((c) => c.kind === 'role').map((c) => c.value),
     orgScope: str(r.org_scope),
@@ -159,6 +165,11 @@ export function taskToRow(t: TaskRecord): Row {
     name: t.name,
     state: t.state,
     assignee: t.assignee,
+    owner: t.owner,
+    delegation_state: t.delegationState,
+    signer_of: t.signerOf,
+    signer_mode: t.signerMode,
+    added_by: t.addedBy,
     org_scope: t.orgScope,
     form_key: t.formKey,
     priority: t.priority,
@@ -357,4 +368,30 @@ function parseJson(value: unknown): Record<string, unknown> | null {
   return value === null || value === undefined
     ? null
     : (JSON.parse(String(value)) as Record<string, unknown>);
+}
+
+export function carbonCopyToRow(c: CarbonCopyRecord): Row {
+  return {
+    id: c.id,
+    instance_id: c.instanceId,
+    task_id: c.taskId,
+    user_id: c.userId,
+    sent_by: c.sentBy,
+    note: c.note,
+    created_at: dbTime(c.createdAt),
+    read_at: dbTime(c.readAt),
+  };
+}
+
+export function carbonCopyFromRow(r: Row): CarbonCopyRecord {
+  return {
+    id: String(r.id),
+    instanceId: String(r.instance_id),
+    taskId: str(r.task_id),
+    userId: String(r.user_id),
+    sentBy: str(r.sent_by),
+    note: str(r.note),
+    createdAt: toTime(r.created_at),
+    readAt: toOptionalTime(r.read_at),
+  };
 }

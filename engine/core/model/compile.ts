@@ -34,7 +34,10 @@ import {
   variableMappings,
 } from './rules/rule.js';
 import { supportedElement } from './rules/supported-elements.js';
+import { APPROVAL_OPERATIONS } from './types.js';
 import type {
+  ApprovalOperation,
+  ApprovalSettings,
   CalledElement,
   CompiledExpression,
   EventDefinition,
@@ -177,7 +180,7 @@ function compileElement(
     case 'sendTask':
       return { ...base, ...messageThrow(element) };
     case 'userTask':
-      return { ...base, assignment: compileAssignment(element) };
+      return { ...base, assignment: compileAssignment(element), approval: compileApproval(element) };
     case 'serviceTask':
       return {
         ...base,
@@ -390,6 +393,16 @@ function compileFlow(flow: BpmnElement): ExecutableFlow {
 }
 
 /** `fiscal:*` assignment attributes: `=`-prefixed values are FEEL, others literals. */
+function compileApproval(task: BpmnElement): ApprovalSettings {
+  const allowed = stringProp(task, 'allowedOperations');
+  return {
+    resubmitStrategy: stringProp(task, 'resubmitStrategy')?.trim() === 'direct' ? 'direct' : 'restart',
+    commentRequired: task.commentRequired === true,
+    allowedOperations:
+      allowed === undefined ? [...APPROVAL_OPERATIONS] : (commaList(allowed) as ApprovalOperation[]),
+  };
+}
+
 function compileAssignment(task: BpmnElement): TaskAssignment {
   const assignee = stringProp(task, 'assignee');
   const candidateUsers = stringProp(task, 'candidateUsers');

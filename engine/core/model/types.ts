@@ -123,6 +123,33 @@ export interface TaskAssignment {
   readonly priority?: number;
 }
 
+/** The approval operations a user task may offer (`fiscal:allowedOperations`, comma-separated; absent = all). */
+export const APPROVAL_OPERATIONS = [
+  'approve',
+  'reject',
+  'return',
+  'withdraw',
+  'transfer',
+  'delegate',
+  'addSigners',
+  'removeSigners',
+  'cc',
+  'urge',
+] as const;
+export type ApprovalOperation = (typeof APPROVAL_OPERATIONS)[number];
+
+/** How a user task behaves as an approval step. */
+export interface ApprovalSettings {
+  /**
+   * After a 退回 from this step and the fix: `restart` runs the path again from the returned-to step;
+   * `direct` jumps straight back to this step (`fiscal:resubmitStrategy`, default restart).
+   */
+  readonly resubmitStrategy: 'restart' | 'direct';
+  /** 意见 required for approve / reject / return (`fiscal:commentRequired`). */
+  readonly commentRequired: boolean;
+  readonly allowedOperations: readonly ApprovalOperation[];
+}
+
 export interface ExecutableElement {
   readonly id: string;
   readonly kind: ElementKind;
@@ -140,6 +167,8 @@ export interface ExecutableElement {
   readonly endEventKind?: EndEventKind;
   /** User tasks only. */
   readonly assignment?: TaskAssignment;
+  /** User tasks only. */
+  readonly approval?: ApprovalSettings;
   /** Service tasks only: the handler key (`fiscal:taskType`). */
   readonly taskType?: string;
   /** Service tasks only: how many attempts in all (`fiscal:retries`, default 3). */

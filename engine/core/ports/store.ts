@@ -10,6 +10,7 @@
  * - Reads outside a command see committed data only (READ COMMITTED).
  */
 import type {
+  CarbonCopyRecord,
   ChangeSet,
   DefinitionRecord,
   IncidentRecord,
@@ -68,6 +69,13 @@ export interface ProcessStore {
   getTask(taskId: string): Promise<TaskRecord | undefined>;
   listTasks(query: TaskQuery): Promise<TaskRecord[]>;
   getJob(jobId: string): Promise<JobRecord | undefined>;
+  listCarbonCopies(query: {
+    userId?: string;
+    instanceId?: string;
+    unreadOnly?: boolean;
+  }): Promise<CarbonCopyRecord[]>;
+  /** Marks a copy read by its recipient; false when it is not theirs or already read. */
+  markCarbonCopyRead(id: string, userId: string, at: number): Promise<boolean>;
   listJobs(query: {
     instanceId?: string;
     definitionId?: string;

@@ -3,6 +3,7 @@
  * the runner and behaviors, then turned into one ChangeSet. Nothing here does I/O.
  */
 import type {
+  CarbonCopyRecord,
   ChangeSet,
   ExecutionRecord,
   HistoryRecord,
@@ -28,6 +29,7 @@ export class InstanceWork {
   readonly messagesInserted: MessageRecord[] = [];
   readonly messagesConsumed: { id: string; at: number }[] = [];
   readonly guardedJobUpdates: { job: JobRecord; expectedAttempt: number }[] = [];
+  readonly carbonCopiesInserted: CarbonCopyRecord[] = [];
   private readonly subscriptionsDeleted = new Set<string>();
 
   private readonly originalExecutions = new Map<string, string>();
@@ -145,6 +147,7 @@ export class InstanceWork {
       messagesInserted: this.messagesInserted,
       messagesConsumed: this.messagesConsumed,
       guardedJobUpdates: this.guardedJobUpdates,
+      carbonCopiesInserted: this.carbonCopiesInserted,
       history: this.history,
     };
   }

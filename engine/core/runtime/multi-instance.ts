@@ -154,6 +154,7 @@ function decide(
       if (c.nrOfRejected > 0) return 'rejected';
       return all ? 'approved' : undefined;
     case 'any':
+      if (c.nrOfCompletedInstances === 0) return undefined;
       return last === false ? 'rejected' : 'approved';
     case 'ratio': {
       const needed = (mi.ratioPercent ?? 100) * c.nrOfInstances;
@@ -192,4 +193,31 @@ function finish(
   runner.resume(body, () =>
     runner.leave(body, runner.selectFlows(runner.element(body.elementId), body, { firstOnly: false })),
   );
+}
+
+/** 减签 on a countersign: one pending instance goes away and counts no more; the body may decide at once. */
+export function removeInnerInstance(runner: Runner, inner: ExecutionRecord): void {
+  const element = runner.element(inner.elementId);
+  const mi = element.multiInstance!;
+  const body = runner.work.executions.get(inner.parentId!)!;
+  runner.removeToken(inner, 'canceled');
+  const c = body.variables as unknown as BodyCounters;
+  c.nrOfInstances -= 1;
+  c.nrOfActiveInstances -= 1;
+  if (c.$items && mi.isSequential) c.$items.splice(c.loopCounter, 1);
+  if (c.nrOfInstances <= 0) {
+    finish(runner, body, mi, mi.preset ? 'approved' : undefined);
+    return;
+  }
+  const decision =
+    c.nrOfCompletedInstances > 0 || c.nrOfActiveInstances === 0
+      ? decide(runner, body, mi, undefined)
+      : undefined;
+  if (decision !== undefined) {
+    for (const open of runner.work.childrenOf(body.id)) runner.removeToken(open, 'canceled');
+    finish(runner, body, mi, decision === 'done' ? undefined : decision);
+    return;
+  }
+  if (mi.isSequential && c.nrOfActiveInstances === 0 && c.loopCounter < c.nrOfInstances)
+    spawnInstance(runner, body, element, c.loopCounter);
 }

@@ -3,7 +3,7 @@
  * column names). All times are epoch milliseconds, UTC.
  */
 
-export type InstanceStatus = 'running' | 'completed' | 'canceled';
+export type InstanceStatus = 'running' | 'completed' | 'canceled' | 'rejected';
 
 export interface InstanceRecord {
   id: string;
@@ -44,7 +44,8 @@ export interface ExecutionRecord {
   createdAt: number;
 }
 
-export type TaskState = 'created' | 'completed' | 'canceled';
+/** `suspended`: waits for signers added before it (前加签) and cannot be acted on meanwhile. */
+export type TaskState = 'created' | 'suspended' | 'completed' | 'canceled';
 
 export interface TaskRecord {
   id: string;
@@ -55,6 +56,13 @@ export interface TaskRecord {
   name: string | null;
   state: TaskState;
   assignee: string | null;
+  /** 委派: the user who delegated the task and gets it back when the delegate resolves it. */
+  owner: string | null;
+  delegationState: 'pending' | 'resolved' | null;
+  /** 加签: the task this one was added to, how, and by whom. */
+  signerOf: string | null;
+  signerMode: 'before' | 'after' | 'parallel' | null;
+  addedBy: string | null;
   candidateUsers: string[];
   candidateRoles: string[];
   orgScope: string | null;
@@ -134,6 +142,18 @@ export interface MessageRecord {
   correlatedAt: number | null;
 }
 
+/** 抄送: a copy of an instance sent to a user for information. */
+export interface CarbonCopyRecord {
+  id: string;
+  instanceId: string;
+  taskId: string | null;
+  userId: string;
+  sentBy: string | null;
+  note: string | null;
+  createdAt: number;
+  readAt: number | null;
+}
+
 export type IncidentState = 'open' | 'resolved';
 
 export interface IncidentRecord {
@@ -155,6 +175,7 @@ export type HistoryEventType =
   | 'INSTANCE_STARTED'
   | 'INSTANCE_COMPLETED'
   | 'INSTANCE_CANCELED'
+  | 'INSTANCE_REJECTED'
   | 'ELEMENT_ACTIVATED'
   | 'ELEMENT_COMPLETED'
   | 'ELEMENT_TERMINATED'
@@ -162,6 +183,20 @@ export type HistoryEventType =
   | 'TASK_CREATED'
   | 'TASK_COMPLETED'
   | 'TASK_CANCELED'
+  | 'TASK_CLAIMED'
+  | 'TASK_UNCLAIMED'
+  | 'TASK_TRANSFERRED'
+  | 'TASK_DELEGATED'
+  | 'TASK_RESOLVED'
+  | 'TASK_RETURNED'
+  | 'TASK_WITHDRAWN'
+  | 'TASK_REJECTED'
+  | 'SIGNERS_ADDED'
+  | 'SIGNER_REMOVED'
+  | 'CARBON_COPIED'
+  | 'TASK_URGED'
+  | 'TOKENS_MOVED'
+  | 'INSTANCE_MIGRATED'
   | 'JOB_CREATED'
   | 'JOB_COMPLETED'
   | 'JOB_FAILED'
@@ -225,6 +260,7 @@ export interface ChangeSet {
   messagesInserted: MessageRecord[];
   /** Buffered messages this command correlated (must still be buffered at commit). */
   messagesConsumed: { id: string; at: number }[];
+  carbonCopiesInserted: CarbonCopyRecord[];
   /** Jobs of other owners (a definition's start timer) updated only if still pending at `expectedAttempt`. */
   guardedJobUpdates: { job: JobRecord; expectedAttempt: number }[];
   history: HistoryRecord[];

@@ -178,6 +178,16 @@ export class Runner {
       completeInnerInstance(this, token);
       return;
     }
+    const returnTo = token.variables?.$returnTo;
+    if (typeof returnTo === 'string' && this.process.elements[returnTo]) {
+      // 退回 with resubmit strategy "direct": after the fix, straight back to the step that returned it
+      const element = this.element(token.elementId);
+      closeOwned(this, token.id);
+      token.variables = null;
+      this.event('ELEMENT_COMPLETED', element, token, { resubmitTo: returnTo });
+      this.arrive(token, returnTo, null);
+      return;
+    }
     this.leave(token, this.selectFlows(this.element(token.elementId), token, { firstOnly: false }));
   }
 
@@ -406,18 +416,19 @@ export class Runner {
   }
 
   /** Ends the instance (its last token is gone, or an error ended it for its caller). */
-  endInstance(status: 'completed' | 'canceled', reason: string | null = null): void {
+  endInstance(status: 'completed' | 'canceled' | 'rejected', reason: string | null = null): void {
     if (this.work.instance.status !== 'running') return;
     closeOwned(this, this.work.instance.id);
     this.work.instance.status = status;
     this.work.instance.endedAt = this.now;
     this.work.instance.endReason = reason;
-    this.event(
-      status === 'completed' ? 'INSTANCE_COMPLETED' : 'INSTANCE_CANCELED',
-      null,
-      null,
-      reason ? { reason } : null,
-    );
+    const type =
+      status === 'completed'
+        ? 'INSTANCE_COMPLETED'
+        : status === 'rejected'
+          ? 'INSTANCE_REJECTED'
+          : 'INSTANCE_CANCELED';
+    this.event(type, null, null, reason ? { reason } : null);
   }
 
   // helpers //////

@@ -35,6 +35,7 @@ forEachBackend('adapters/knex-process-store', (backend) => {
       messagesInserted: [],
       messagesConsumed: [],
       guardedJobUpdates: [],
+      carbonCopiesInserted: [],
       history: [
         {
           type: 'INSTANCE_CANCELED' as const,

@@ -19,6 +19,7 @@ import { signalDefinitions } from './signal-definitions.js';
 import { subProcessStart } from './sub-process-start.js';
 import { supportedElements } from './supported-elements.js';
 import { timerDefinitions } from './timer-definitions.js';
+import { userTaskApproval } from './user-task-approval.js';
 import { userTaskDue } from './user-task-due.js';
 import { userTaskPriority } from './user-task-priority.js';
 
@@ -35,6 +36,7 @@ export const RULES: readonly Rule[] = [
   feelExpressions,
   serviceTaskType,
   userTaskDue,
+  userTaskApproval,
   userTaskPriority,
   timerDefinitions,
   messageDefinitions,

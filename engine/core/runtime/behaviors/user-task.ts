@@ -10,7 +10,10 @@ export const userTask: Behavior = {
   activate(runner, token) {
     const element = runner.element(token.elementId);
     const assignment: TaskAssignment = element.assignment ?? {};
-    const assignee = resolveAssignee(runner, assignment, element.id, token);
+    // a task re-created by 退回 or 撤回 goes to the person who had it before
+    const preset = token.variables?.$assignee;
+    const assignee =
+      typeof preset === 'string' ? preset : resolveAssignee(runner, assignment, element.id, token);
     const candidateUsers = resolveCandidateUsers(runner, assignment, element.id, token);
     const dueMs = assignment.dueIn ? parseDurationMs(assignment.dueIn) : undefined;
     runner.wait(token);
@@ -23,6 +26,11 @@ export const userTask: Behavior = {
       name: element.name ?? null,
       state: 'created',
       assignee,
+      owner: null,
+      delegationState: null,
+      signerOf: null,
+      signerMode: null,
+      addedBy: null,
       candidateUsers,
       candidateRoles: [...(assignment.candidateRoles ?? [])],
       orgScope: assignment.orgScope ?? null,

@@ -62,7 +62,7 @@ forEachBackend('runtime/behaviors/user-task', (backend) => {
     const history = await t.engine.history(instance.id);
     const done = history.find((h) => h.type === 'TASK_COMPLETED');
     assert.equal(done?.actor, 'a');
-    assert.deepEqual(done?.data, { variables: ['opinion'] });
+    assert.deepEqual(done?.data, { variables: ['opinion'], comment: null });
     assert.equal(done?.at, clock.now());
   });
 
