@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import * as createEngineTables from './20261127090000_create_engine_tables.js';
+import * as createOrgDirectory from './20261127100000_create_org_directory.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -13,6 +14,7 @@ interface Migration {
 
 const migrations: ReadonlyArray<[string, Migration]> = [
   ['20261127090000_create_engine_tables', createEngineTables],
+  ['20261127100000_create_org_directory', createOrgDirectory],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
