@@ -33,3 +33,4 @@ export type { ReturnTarget, CompletedStep } from './core/operations/return.js';
 export type { SignerMode } from './core/operations/signers.js';
 export { APPROVAL_OPERATIONS } from './core/model/types.js';
 export type { ApprovalOperation } from './core/model/types.js';
+export type { RouteRequest, RouteResult, TaskRouter } from './core/ports/task-router.js';

@@ -24,6 +24,7 @@ import type { ModelLimits } from './model/limits.js';
 import type { ExecutableProcess } from './model/types.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { InstanceQuery, ProcessStore, TaskQuery } from './ports/store.js';
+import type { TaskRouter } from './ports/task-router.js';
 import type { QueueName, WorkQueue } from './ports/work-queue.js';
 import { parseDurationMs } from './runtime/duration.js';
 import { throwError, throwEscalation, trigger } from './runtime/events.js';
@@ -107,6 +108,8 @@ export interface EngineOptions {
   readonly calendar?: WorkingCalendar;
   /** How long a message that matched nothing waits for its subscription (default 1 hour; 0 = report at once). */
   readonly messageTtlMs?: number;
+  /** Resolves role-based assignments (candidate roles + org scope) through the org directory; without it tasks keep their role candidates. */
+  readonly router?: TaskRouter;
   /** 催办: the shortest time between two urges of one task (default 1 hour). */
   readonly urgeIntervalMs?: number;
   /** How often a command is re-run after a conflict or transient database error (default 10). */
@@ -828,6 +831,8 @@ export class Engine {
         return this.fireTimer(job);
       case 'start-timer':
         return this.fireStartTimer(job);
+      case 'route':
+        return this.runRouteJob(job);
       case 'call':
         return this.runCallJob(job);
       case 'child-event':
@@ -866,17 +871,10 @@ export class Engine {
     return jobs.length;
   }
 
-  /**
-   * Publishes again, under a fresh queue id, pending jobs whose wake-up seems lost (e.g. Redis was wiped):
-   * by default those published and due more than the reconcile horizon ago; with `publishedBefore`, every
-   * pending job published before that time (the sweep at start of a queue that keeps nothing).
-   */
-  async reconcile(options: { publishedBefore?: number } = {}): Promise<number> {
-    const now = this.clock.now();
-    const sweep = options.publishedBefore !== undefined;
-    const publishedBefore = options.publishedBefore ?? now - this.relay.horizonMs;
-    const dueBefore = sweep ? now + 100 * 365 * 86_400_000 : now - this.relay.horizonMs;
-    const stale = await this.store.findStalePublishedJobs(publishedBefore, dueBefore, 1000);
+  /** Publishes again, under a fresh queue id, pending jobs published and due more than the reconcile horizon ago (their wake-up seems lost, e.g. Redis was wiped). */
+  async reconcile(): Promise<number> {
+    const cutoff = this.clock.now() - this.relay.horizonMs;
+    const stale = await this.store.findStalePublishedJobs(cutoff, cutoff, 1000);
     const republish: JobRecord[] = [];
     for (const job of stale) {
       const seq = await this.store.bumpPublishSeq(job.id, job.attempt);
@@ -884,6 +882,30 @@ export class Engine {
     }
     await this.publishJobs(republish);
     return stale.length;
+  }
+
+  /**
+   * Publishes every pending job again under a fresh queue id (at start, for a queue that keeps nothing across
+   * restarts): timers that fell due while nothing ran then fire at once. Each job is republished once per sweep.
+   */
+  async sweepPendingJobs(): Promise<number> {
+    await this.relayOutbox();
+    const startedAt = this.clock.now();
+    const far = startedAt + 100 * 365 * 86_400_000;
+    const seen = new Set<string>();
+    for (;;) {
+      const fresh = (await this.store.findStalePublishedJobs(startedAt + 1, far, 1000)).filter(
+        (j) => !seen.has(j.id),
+      );
+      if (fresh.length === 0) return seen.size;
+      const republish: JobRecord[] = [];
+      for (const job of fresh) {
+        seen.add(job.id);
+        const seq = await this.store.bumpPublishSeq(job.id, job.attempt);
+        if (seq !== undefined) republish.push({ ...job, publishSeq: seq, publishedAt: null });
+      }
+      await this.publishJobs(republish);
+    }
   }
 
   /** Buffered messages: expire those past their time-to-live, correlate those whose subscription now exists. */
@@ -912,14 +934,8 @@ export class Engine {
     this.queue.consume('service', handle, { concurrency: options.serviceConcurrency ?? 4 });
     this.queue.consume('timer', handle, { concurrency: options.timerConcurrency ?? 8 });
     this.queue.consume('continue', handle, { concurrency: options.timerConcurrency ?? 8 });
-    if (options.sweepOnStart) {
-      const startedAt = this.clock.now();
-      await this.relayOutbox();
-      // pages of 1000; each republished job gets published_at >= startedAt and so leaves the selection
-      while ((await this.reconcile({ publishedBefore: startedAt })) > 0) {
-        /* next page */
-      }
-    }
+    this.queue.consume('route', handle, { concurrency: options.timerConcurrency ?? 8 });
+    if (options.sweepOnStart) await this.sweepPendingJobs();
     this.relayTimer = setInterval(() => {
       if (this.relayRunning) return;
       this.relayRunning = (async () => {
@@ -1069,6 +1085,107 @@ export class Engine {
         variables: Object.keys(output),
       });
       runner.resume(token, () => runner.takeOutgoing(token));
+    });
+  }
+
+  /**
+   * Routes a task: the router resolves roles and org scope (outside the transaction), then one command applies
+   * the node's policies (nobody found, initiator is the approver, same approver as the previous step) and opens
+   * the task with its candidates, or passes it, or parks it on an incident naming the reason.
+   */
+  private async runRouteJob(job: JobRecord): Promise<'done' | 'failed' | 'retrying' | 'skipped'> {
+    const router = this.options.router;
+    const taskId = String((job.payload as { taskId?: string } | null)?.taskId ?? '');
+    const task = await this.store.getTask(taskId);
+    const instance = await this.store.getInstance(job.instanceId!);
+    if (!router || !task || task.state !== 'routing' || !instance || instance.status !== 'running')
+      return 'skipped';
+    const { process } = await this.processFor(instance.definitionId);
+    const assignment = process.elements[task.elementId]?.assignment ?? {};
+    const at = this.clock.now();
+    let users: string[];
+    let orgCodes: readonly string[] = [];
+    let substitutions: readonly { userId: string; agentId: string }[] = [];
+    let decision: 'open' | 'pass' | 'incident' = 'open';
+    let why = '';
+    try {
+      const found = await router.resolve({
+        instanceId: instance.id,
+        processKey: instance.processKey,
+        elementId: task.elementId,
+        initiator: instance.initiator,
+        candidateRoles: assignment.candidateRoles ?? [],
+        orgScope: assignment.orgScope ?? 'initiatorUnit',
+        ...(assignment.divisionType ? { divisionType: assignment.divisionType } : {}),
+        at,
+      });
+      users = [...new Set(found.users)];
+      orgCodes = found.orgCodes;
+      substitutions = found.substitutions ?? [];
+      if (instance.initiator && users.includes(instance.initiator)) {
+        const policy = assignment.ifInitiatorIsApprover ?? 'approve';
+        if (policy === 'skip') [decision, why] = ['pass', 'the initiator is the approver'];
+        else if (policy === 'supervisor') {
+          users = [...(await router.supervisorsOf(instance.initiator, at))];
+          why = 'the initiator is the approver: passed to the supervisor';
+        }
+      }
+      if (decision === 'open' && users.length === 1 && assignment.ifSameApprover === 'once') {
+        const previous = (await this.store.listHistory(instance.id))
+          .filter((h) => h.type === 'TASK_COMPLETED')
+          .at(-1);
+        if (previous?.actor === users[0])
+          [decision, why] = ['pass', `${users[0]} approved the previous step`];
+      }
+      if (decision === 'open' && users.length === 0) {
+        const policy = assignment.ifNoApprover ?? 'incident';
+        if (policy === 'autoPass') [decision, why] = ['pass', 'nobody holds the role: passed automatically'];
+        else if (policy === 'admin') users = [...(await router.processAdmins(instance.processKey, at))];
+        if (decision === 'open' && users.length === 0) {
+          [decision, why] = [
+            'incident',
+            `Nobody holds ${(assignment.candidateRoles ?? []).join('/')} in ${orgCodes.join(', ') || 'the scope'} for ${task.elementId}`,
+          ];
+        }
+      }
+    } catch (err) {
+      return this.failJob(job, err, true);
+    }
+    return this.jobStep(job, (work, runner, token) => {
+      const open = work.tasks.get(taskId);
+      if (!open || open.state !== 'routing') return;
+      const element = runner.element(open.elementId);
+      if (decision === 'incident') {
+        runner.park(token, new EngineError('NO_ASSIGNEE', why), job.id);
+        // retrying the incident routes again
+        const current = work.jobs.get(job.id)!;
+        current.state = 'failed';
+        return;
+      }
+      runner.event(
+        'TASK_ROUTED',
+        element,
+        token,
+        { users, orgCodes, substitutions, decision, reason: why || null },
+        open.id,
+      );
+      if (decision === 'pass') {
+        closeTask(work, open, runner.now, null);
+        runner.event(
+          'TASK_COMPLETED',
+          element,
+          token,
+          { variables: [], comment: null, autoPassed: why },
+          open.id,
+        );
+        runner.resume(token, () => runner.takeOutgoing(token));
+        return;
+      }
+      open.state = 'created';
+      open.candidateUsers = users;
+      if (users.length === 1) open.assignee = users[0]!;
+      work.touch(open.id);
+      work.taskCandidatesReplaced.add(open.id);
     });
   }
 
@@ -1701,7 +1818,15 @@ export class Engine {
         endedAt: null,
         updatedAt: now,
       });
-      const runner = new Runner(start.process, work, now, start.initiator ?? null, this.newId, this.calendar);
+      const runner = new Runner(
+        start.process,
+        work,
+        now,
+        start.initiator ?? null,
+        this.newId,
+        this.calendar,
+        this.options.router !== undefined,
+      );
       for (const [name, value] of Object.entries(start.variables)) work.setVariable(name, value);
       runner.event('INSTANCE_STARTED', null, null, {
         definitionVersion: start.definition.version,
@@ -1756,7 +1881,15 @@ export class Engine {
       const { process } = await this.processFor(snapshot.instance.definitionId);
       const now = this.clock.now();
       const work = InstanceWork.fromSnapshot(snapshot);
-      const runner = new Runner(process, work, now, actor, this.newId, this.calendar);
+      const runner = new Runner(
+        process,
+        work,
+        now,
+        actor,
+        this.newId,
+        this.calendar,
+        this.options.router !== undefined,
+      );
       const result = await body(work, runner);
       runner.run();
       const changes = work.toChangeSet(now);
@@ -1916,6 +2049,7 @@ function checkComment(comment: unknown): string | null {
 
 function queueOf(job: JobRecord): QueueName {
   if (job.kind === 'service') return 'service';
+  if (job.kind === 'route') return 'route';
   if (job.kind === 'timer' || job.kind === 'start-timer') return 'timer';
   return 'continue';
 }

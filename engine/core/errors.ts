@@ -19,7 +19,8 @@ export type ErrorCode =
   | 'STEP_LIMIT'
   | 'UNHANDLED_ERROR'
   | 'MESSAGE_NOT_CORRELATED'
-  | 'CHILD_FAILED';
+  | 'CHILD_FAILED'
+  | 'NO_ASSIGNEE';
 
 /** Base class: a machine-readable code, a message for people, optional details. */
 export class EngineError extends Error {

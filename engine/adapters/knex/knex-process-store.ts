@@ -99,7 +99,9 @@ export class KnexProcessStore implements ProcessStore {
       const [executions, variables, tasks, jobs, incidents, subscriptions] = await Promise.all([
         this.knex('executions').where({ instance_id: instanceId }).orderBy('created_at').orderBy('id'),
         this.loadVariables(instanceId),
-        this.knex('user_tasks').where({ instance_id: instanceId }).whereIn('state', ['created', 'suspended']),
+        this.knex('user_tasks')
+          .where({ instance_id: instanceId })
+          .whereIn('state', ['routing', 'created', 'suspended']),
         this.knex('jobs').where({ instance_id: instanceId, state: 'pending' }),
         this.knex('incidents').where({ instance_id: instanceId, state: 'open' }),
         this.knex('event_subscriptions').where({ instance_id: instanceId }),
@@ -156,6 +158,14 @@ export class KnexProcessStore implements ProcessStore {
         for (const task of cs.tasksUpdated) {
           const { id, ...changes } = taskToRow(task);
           await trx('user_tasks').where({ id }).update(changes);
+        }
+        if (cs.taskCandidatesReplaced.length > 0) {
+          await trx('task_candidates').whereIn('task_id', cs.taskCandidatesReplaced).delete();
+          await insertAll(
+            trx,
+            'task_candidates',
+            cs.tasksUpdated.filter((t) => cs.taskCandidatesReplaced.includes(t.id)).flatMap(candidateRows),
+          );
         }
         await insertAll(trx, 'jobs', cs.jobsInserted.map(jobToRow));
         for (const job of cs.jobsUpdated) {

@@ -426,6 +426,16 @@ function compileAssignment(task: BpmnElement): TaskAssignment {
     ),
     ...optional('candidateRoles', candidateRoles === undefined ? undefined : commaList(candidateRoles)),
     ...optional('orgScope', stringProp(task, 'orgScope')),
+    ...optional('divisionType', stringProp(task, 'divisionType')?.trim()),
+    ...optional(
+      'ifInitiatorIsApprover',
+      stringProp(task, 'ifInitiatorIsApprover')?.trim() as TaskAssignment['ifInitiatorIsApprover'],
+    ),
+    ...optional(
+      'ifSameApprover',
+      stringProp(task, 'ifSameApprover')?.trim() as TaskAssignment['ifSameApprover'],
+    ),
+    ...optional('ifNoApprover', stringProp(task, 'ifNoApprover')?.trim() as TaskAssignment['ifNoApprover']),
     ...optional('dueIn', stringProp(task, 'dueIn')),
     ...optional('formKey', stringProp(task, 'formKey')),
     ...optional('priority', numberProp(task, 'priority')),

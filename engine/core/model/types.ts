@@ -117,6 +117,14 @@ export interface TaskAssignment {
   readonly candidateRoles?: readonly string[];
   /** Org scope rule for the roles, kept as written; interpreted by routing. */
   readonly orgScope?: string;
+  /** The division inside the scope's finance bureau (`treasury`, `budget` …), `fiscal:divisionType`. */
+  readonly divisionType?: string;
+  /** When the initiator is among the approvers: approve anyway, skip the step, or pass to their supervisor. */
+  readonly ifInitiatorIsApprover?: 'approve' | 'skip' | 'supervisor';
+  /** When the approver of the previous step is the approver here: approve each time, or once (skip this step). */
+  readonly ifSameApprover?: 'each' | 'once';
+  /** When nobody is found: raise an incident (default), pass automatically, or route to the process admin. */
+  readonly ifNoApprover?: 'incident' | 'autoPass' | 'admin';
   /** ISO 8601 duration until the task is due, e.g. `P3D`. */
   readonly dueIn?: string;
   readonly formKey?: string;

@@ -30,6 +30,7 @@ export class InstanceWork {
   readonly messagesConsumed: { id: string; at: number }[] = [];
   readonly guardedJobUpdates: { job: JobRecord; expectedAttempt: number }[] = [];
   readonly carbonCopiesInserted: CarbonCopyRecord[] = [];
+  readonly taskCandidatesReplaced = new Set<string>();
   private readonly subscriptionsDeleted = new Set<string>();
 
   private readonly originalExecutions = new Map<string, string>();
@@ -138,6 +139,7 @@ export class InstanceWork {
       variablesSet: { ...this.variablesSet },
       tasksInserted: tasks.inserted,
       tasksUpdated: tasks.updated,
+      taskCandidatesReplaced: [...this.taskCandidatesReplaced],
       jobsInserted: jobs.inserted,
       jobsUpdated: jobs.updated,
       incidentsInserted: incidents.inserted,

@@ -44,8 +44,11 @@ export interface ExecutionRecord {
   createdAt: number;
 }
 
-/** `suspended`: waits for signers added before it (前加签) and cannot be acted on meanwhile. */
-export type TaskState = 'created' | 'suspended' | 'completed' | 'canceled';
+/**
+ * `routing`: its candidates are being resolved by the route job (not in any inbox yet); `suspended`: waits for
+ * signers added before it (前加签) and cannot be acted on meanwhile.
+ */
+export type TaskState = 'routing' | 'created' | 'suspended' | 'completed' | 'canceled';
 
 export interface TaskRecord {
   id: string;
@@ -83,7 +86,15 @@ export type JobState = 'pending' | 'done' | 'failed' | 'canceled';
  * `message` / `signal`: publish what a throw event sent.
  */
 export type JobKind =
-  'service' | 'timer' | 'start-timer' | 'call' | 'child-event' | 'cancel-child' | 'message' | 'signal';
+  | 'service'
+  | 'timer'
+  | 'start-timer'
+  | 'route'
+  | 'call'
+  | 'child-event'
+  | 'cancel-child'
+  | 'message'
+  | 'signal';
 
 export interface JobRecord {
   id: string;
@@ -184,6 +195,7 @@ export type HistoryEventType =
   | 'TASK_COMPLETED'
   | 'TASK_CANCELED'
   | 'TASK_CLAIMED'
+  | 'TASK_ROUTED'
   | 'TASK_UNCLAIMED'
   | 'TASK_TRANSFERRED'
   | 'TASK_DELEGATED'
@@ -251,6 +263,8 @@ export interface ChangeSet {
   variablesSet: Record<string, unknown>;
   tasksInserted: TaskRecord[];
   tasksUpdated: TaskRecord[];
+  /** Updated tasks whose candidate users/roles were replaced (routing). */
+  taskCandidatesReplaced: string[];
   jobsInserted: JobRecord[];
   jobsUpdated: JobRecord[];
   incidentsInserted: IncidentRecord[];

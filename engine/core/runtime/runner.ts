@@ -40,6 +40,8 @@ export class Runner {
     readonly actor: string | null,
     readonly newId: () => string,
     readonly calendar: WorkingCalendar,
+    /** True when a task router resolves role-based assignments (tasks then start in state `routing`). */
+    readonly routing = false,
   ) {}
 
   // entry points //////

@@ -26,6 +26,7 @@ forEachBackend('adapters/knex-process-store', (backend) => {
       variablesSet: { sneaky: true },
       tasksInserted: [],
       tasksUpdated: [],
+      taskCandidatesReplaced: [],
       jobsInserted: [],
       jobsUpdated: [],
       incidentsInserted: [],

@@ -16,15 +16,25 @@ export const userTask: Behavior = {
       typeof preset === 'string' ? preset : resolveAssignee(runner, assignment, element.id, token);
     const candidateUsers = resolveCandidateUsers(runner, assignment, element.id, token);
     const dueMs = assignment.dueIn ? parseDurationMs(assignment.dueIn) : undefined;
+    const routed =
+      runner.routing &&
+      (assignment.candidateRoles?.length ?? 0) > 0 &&
+      typeof preset !== 'string' &&
+      assignee === null;
     runner.wait(token);
+    const taskId = runner.newId();
+    if (routed) {
+      // the route job resolves roles and org scope against the directory, then opens the task
+      runner.createJob(token.id, element.id, { kind: 'route', retriesLeft: 4, payload: { taskId } });
+    }
     runner.createTask({
-      id: runner.newId(),
+      id: taskId,
       instanceId: runner.work.instance.id,
       executionId: token.id,
       processKey: runner.process.key,
       elementId: element.id,
       name: element.name ?? null,
-      state: 'created',
+      state: routed ? 'routing' : 'created',
       assignee,
       owner: null,
       delegationState: null,
