@@ -61,7 +61,7 @@ import {
   startAfterSigners,
   type SignerMode,
 } from './operations/signers.js';
-import { actOn, closeTask, otherOpenTasks } from './operations/task-guards.js';
+import { actOn, checkFieldWrites, closeTask, otherOpenTasks } from './operations/task-guards.js';
 import { withdraw } from './operations/withdraw.js';
 import { chinaCalendar } from './time/calendars/china-calendar.js';
 import type { WorkingCalendar } from './time/working-calendar.js';
@@ -324,6 +324,7 @@ export class Engine {
       const { task: open, token } = actOn(work, runner, taskId, options.actor ?? null, 'approve', {
         comment,
       });
+      checkFieldWrites(runner, open, variables);
       const mi = runner.element(open.elementId).multiInstance;
       if (
         mi?.preset &&
@@ -353,6 +354,32 @@ export class Engine {
   }
 
   // approval operations (docs/approval-operations.md) //////
+
+  /**
+   * A task as its step shows it: the instance variables minus the step's hidden fields, and each field's
+   * permission (`readOnly`, `hidden` (never returned), `editable`).
+   */
+  async getTaskView(taskId: string): Promise<{
+    task: TaskRecord;
+    variables: Record<string, unknown>;
+    fields: { readOnly: string[]; hidden: string[]; editable: string[] | null };
+  }> {
+    const task = await this.getTask(taskId);
+    const instance = await this.store.getInstance(task.instanceId);
+    const { process } = await this.processFor(instance!.definitionId);
+    const fields = process.elements[task.elementId]?.approval?.fields ?? { readOnly: [], hidden: [] };
+    const variables = await this.store.loadVariables(task.instanceId);
+    for (const name of fields.hidden) delete variables[name];
+    return {
+      task,
+      variables: { ...variables },
+      fields: {
+        readOnly: [...fields.readOnly],
+        hidden: [...fields.hidden],
+        editable: fields.editable ? [...fields.editable] : null,
+      },
+    };
+  }
 
   /** Takes a candidate task for `actor`. */
   async claimTask(taskId: string, options: { actor: string }): Promise<TaskRecord> {
@@ -394,6 +421,8 @@ export class Engine {
     const comment = checkComment(options.comment);
     const variables = checkVariables(options.variables, `the resolution of task ${taskId}`);
     return this.onTask(taskId, options.actor ?? null, (work, runner) => {
+      const task = work.tasks.get(taskId);
+      if (task) checkFieldWrites(runner, task, variables);
       for (const [name, value] of Object.entries(variables)) work.setVariable(name, value);
       return resolve(work, runner, taskId, options.actor ?? null, comment);
     });

@@ -400,6 +400,16 @@ function compileApproval(task: BpmnElement): ApprovalSettings {
     commentRequired: task.commentRequired === true,
     allowedOperations:
       allowed === undefined ? [...APPROVAL_OPERATIONS] : (commaList(allowed) as ApprovalOperation[]),
+    fields: {
+      readOnly: commaList(stringProp(task, 'readOnlyFields') ?? ''),
+      hidden: commaList(stringProp(task, 'hiddenFields') ?? ''),
+      ...optional(
+        'editable',
+        stringProp(task, 'editableFields') === undefined
+          ? undefined
+          : commaList(stringProp(task, 'editableFields')!),
+      ),
+    },
   };
 }
 

@@ -156,6 +156,15 @@ export interface ApprovalSettings {
   /** 意见 required for approve / reject / return (`fiscal:commentRequired`). */
   readonly commentRequired: boolean;
   readonly allowedOperations: readonly ApprovalOperation[];
+  /**
+   * Field permissions of the step (enforced by the engine, not only the UI): `readOnly` variables may not be
+   * written, `hidden` ones are neither written nor shown; when `editable` is given, only those may be written.
+   */
+  readonly fields: {
+    readonly readOnly: readonly string[];
+    readonly hidden: readonly string[];
+    readonly editable?: readonly string[];
+  };
 }
 
 export interface ExecutableElement {

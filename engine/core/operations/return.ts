@@ -84,19 +84,31 @@ export function returnTask(
   // the scope the target lives in, and the tokens there that the target can reach
   const scope = scopeExecution(work, token, targetElement.scopeId);
   const scopeId = scope?.id ?? null;
+  const returning = topLevelIn(work, token, scopeId);
+  let othersEnded = 0;
   for (const sibling of work.childrenOf(scopeId)) {
-    if (canReach(runner.process, chosen.elementId, sibling.elementId))
-      runner.removeToken(sibling, 'canceled');
+    if (!canReach(runner.process, chosen.elementId, sibling.elementId)) continue;
+    if (sibling.id !== returning.id) othersEnded++;
+    runner.removeToken(sibling, 'canceled');
   }
+  restoreJoinArrivals(
+    runner,
+    scopeId,
+    chosen.elementId,
+    scopeLevelElement(runner, task.elementId, targetElement.scopeId),
+  );
   const fresh = runner.newToken(scopeId, chosen.elementId);
-  fresh.variables = { $assignee: chosen.actor ?? actor ?? undefined };
+  fresh.variables = {};
+  if (chosen.actor ?? actor) fresh.variables.$assignee = chosen.actor ?? actor;
+  // "direct" resubmission may only skip the steps in between when nothing else was undone: a return that
+  // ended other branches (or votes) must run the path again, or a join would wait for them forever
   if (
     returningElement.approval?.resubmitStrategy === 'direct' &&
-    returningElement.scopeId === targetElement.scopeId
+    returningElement.scopeId === targetElement.scopeId &&
+    othersEnded === 0
   ) {
     fresh.variables.$returnTo = returningElement.id;
   }
-  if (fresh.variables.$assignee === undefined) delete fresh.variables.$assignee;
   runner.arrive(fresh, chosen.elementId, null);
   return { targetElementId: chosen.elementId };
 }
@@ -134,6 +146,44 @@ function scopeLevelElement(runner: Runner, elementId: string, scopeId: string | 
   let id = elementId;
   while (runner.element(id).scopeId !== scopeId) id = runner.element(id).scopeId!;
   return id;
+}
+
+/**
+ * A parallel join between the target and the returning step already consumed the arrivals of the branches that
+ * are not redone: they are put back as arrived, so the join fires again when the redone branch arrives (the
+ * results of the other branches stand).
+ */
+function restoreJoinArrivals(
+  runner: Runner,
+  scopeId: string | null,
+  targetId: string,
+  returningId: string,
+): void {
+  for (const join of Object.values(runner.process.elements)) {
+    if (join.kind !== 'parallelGateway' || join.incoming.length < 2) continue;
+    if (join.scopeId !== runner.element(targetId).scopeId) continue;
+    if (
+      !canReach(runner.process, targetId, join.id) ||
+      !canReach(runner.process, join.id, returningId) ||
+      join.id === returningId
+    )
+      continue;
+    for (const flowId of join.incoming) {
+      const source = runner.flow(flowId).sourceId;
+      if (canReach(runner.process, targetId, source)) continue;
+      const arrived = runner.newToken(scopeId, join.id);
+      arrived.state = 'joining';
+      arrived.arrivedVia = flowId;
+      runner.event('ELEMENT_ACTIVATED', join, arrived, { restoredArrival: flowId });
+    }
+  }
+}
+
+/** The ancestor of `token` (or itself) that sits directly in the scope `scopeId`. */
+function topLevelIn(work: InstanceWork, token: ExecutionRecord, scopeId: string | null): ExecutionRecord {
+  let current = token;
+  while (current.parentId !== scopeId && current.parentId) current = work.executions.get(current.parentId)!;
+  return current;
 }
 
 /** The scope token for `scopeId` among the ancestors of `token` (null for the process scope). */

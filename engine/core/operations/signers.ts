@@ -11,7 +11,7 @@ import type { InstanceWork } from '../runtime/instance-work.js';
 import { isInnerInstance, removeInnerInstance } from '../runtime/multi-instance.js';
 import type { ExecutionRecord, TaskRecord } from '../runtime/records.js';
 import type { Runner } from '../runtime/runner.js';
-import { actOn } from './task-guards.js';
+import { actOn, otherOpenTasks } from './task-guards.js';
 
 export type SignerMode = 'before' | 'after' | 'parallel';
 
@@ -123,6 +123,8 @@ export function removeSigner(
     work.touch(task.id);
     runner.event('SIGNER_REMOVED', element, token, { user: task.assignee, by: actor, comment }, task.id);
     releaseSuspended(work, runner, task);
+    // the holder already signed and this was the last signer pending: the step is done
+    if (otherOpenTasks(work, task).length === 0) runner.resume(token, () => runner.takeOutgoing(token));
     return;
   }
   if (isInnerInstance(runner, token)) {

@@ -56,6 +56,18 @@ export function actOn(
     });
   }
   if (
+    actor !== null &&
+    task.assignee === null &&
+    task.candidateUsers.length > 0 &&
+    !task.candidateUsers.includes(actor) &&
+    !['urge', 'cc'].includes(operation)
+  ) {
+    throw new InvalidStateError(`${actor} is not a candidate of task ${taskId}`, {
+      reason: 'NOT_CANDIDATE',
+      taskId,
+    });
+  }
+  if (
     task.delegationState === 'pending' &&
     !options.allowDelegated &&
     operation !== 'urge' &&
@@ -100,4 +112,22 @@ export function otherOpenTasks(work: InstanceWork, task: TaskRecord): TaskRecord
       t.executionId === task.executionId &&
       (t.state === 'created' || t.state === 'suspended'),
   );
+}
+
+/** Refuses writes to the step's read-only or hidden fields (or to fields outside its editable list), naming them. */
+export function checkFieldWrites(runner: Runner, task: TaskRecord, variables: Record<string, unknown>): void {
+  const fields = runner.element(task.elementId).approval?.fields;
+  if (!fields) return;
+  const names = Object.keys(variables);
+  const refused = names.filter(
+    (name) =>
+      fields.readOnly.includes(name) ||
+      fields.hidden.includes(name) ||
+      (fields.editable !== undefined && !fields.editable.includes(name)),
+  );
+  if (refused.length > 0) {
+    throw new InvalidVariablesError(
+      `Step ${task.elementId} does not let you change ${refused.join(', ')} (read-only or hidden here)`,
+    );
+  }
 }

@@ -30,6 +30,21 @@ export function withdraw(
     );
   }
   const sameStep = completionRows.filter((h) => h.seq === completion.seq);
+  const moved =
+    sameStep.some(
+      (h) =>
+        h.type === 'ELEMENT_COMPLETED' &&
+        h.executionId === task.executionId &&
+        h.elementId === task.elementId,
+    ) && sameStep.some((h) => h.type === 'ELEMENT_ACTIVATED');
+  if (!moved) {
+    throw new InvalidStateError(
+      `Task ${task.id} did not move the process on (other signers or votes were pending, or it was one vote of a countersign), so there is nothing to withdraw`,
+      {
+        reason: 'STEP_NOT_DONE',
+      },
+    );
+  }
   const joined = sameStep.some(
     (h) =>
       h.type === 'ELEMENT_COMPLETED' &&

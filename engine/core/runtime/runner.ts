@@ -328,7 +328,10 @@ export class Runner {
   removeToken(token: ExecutionRecord, reason: 'terminated' | 'canceled' | 'interrupted'): void {
     for (const child of this.work.childrenOf(token.id)) this.removeToken(child, reason);
     for (const task of this.work.tasks.values()) {
-      if (task.executionId === token.id && task.state === 'created') {
+      if (
+        task.executionId === token.id &&
+        (task.state === 'created' || task.state === 'suspended' || task.state === 'routing')
+      ) {
         task.state = 'canceled';
         task.endedAt = this.now;
         this.work.touch(task.id);

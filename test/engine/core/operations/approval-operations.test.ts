@@ -28,6 +28,7 @@ forEachBackend('operations (通过 退回 撤回 转办 委派 加签 减签 抄
   /** Runs an instance to the city approval step. */
   async function toCity(): Promise<string> {
     const { id } = await t.engine.startInstance('paymentApproval', {
+      version: 1,
       initiator: 'clerk1',
       variables: { initiator: 'clerk1' },
     });
@@ -47,6 +48,7 @@ forEachBackend('operations (通过 退回 撤回 转办 委派 加签 减签 抄
 
   it('claim: a candidate takes the task; another candidate is refused; unclaim gives it back', async function () {
     const { id } = await t.engine.startInstance('paymentApproval', {
+      version: 1,
       initiator: 'clerk1',
       variables: { initiator: 'clerk1' },
     });
@@ -66,6 +68,7 @@ forEachBackend('operations (通过 退回 撤回 转办 委派 加签 减签 抄
 
   it('通过 needs a comment where the step requires one', async function () {
     const { id } = await t.engine.startInstance('paymentApproval', {
+      version: 1,
       initiator: 'clerk1',
       variables: { initiator: 'clerk1' },
     });
@@ -100,8 +103,9 @@ forEachBackend('operations (通过 退回 撤回 转办 委派 加签 减签 抄
     assert.deepEqual(await active(id), ['budgetCheck', 'panel']);
   });
 
-  it('退回 inside one parallel branch leaves the other branch alone; strategy "direct" jumps back after the fix', async function () {
+  it('退回 to the initiator from one branch ends both branches: resubmission runs the path again even with strategy "direct"', async function () {
     const { id } = await t.engine.startInstance('paymentApproval', {
+      version: 1,
       initiator: 'clerk1',
       variables: { initiator: 'clerk1' },
     });
@@ -111,13 +115,28 @@ forEachBackend('operations (通过 退回 撤回 转办 委派 加签 减签 抄
       actor: 'm1',
       variables: { approved: true },
     });
-    // budgetCheck returns to the initiator's step: both branches are reachable from fill, so both end
     await t.engine.returnTask((await task(id, 'budgetCheck')).id, { actor: 'budget1', target: 'initiator' });
     assert.deepEqual(await active(id), ['fill']);
     assert.equal((await task(id, 'fill')).assignee, 'clerk1');
-    // budgetCheck's strategy is direct: after the fix the instance goes straight back to budgetCheck
+    // budgetCheck's strategy is direct, but the return also ended the countersign branch: skipping ahead would
+    // leave the join waiting for it, so the path runs again
     await t.engine.completeTask((await task(id, 'fill')).id, { actor: 'clerk1' });
-    assert.deepEqual(await active(id), ['budgetCheck']);
+    assert.deepEqual(await active(id), ['countyReview']);
+  });
+
+  it('resubmit strategy "direct": after the fix, straight back to the step that returned it', async function () {
+    await t.engine
+      .deploy(`<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:fiscal="http://fiscal-bpm.org/schema/1.0/bpmn" id="d" targetNamespace="t">
+<bpmn:process id="direct" isExecutable="true"><bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="draft" />
+<bpmn:userTask id="draft" fiscal:assignee="clerk" /><bpmn:sequenceFlow id="f2" sourceRef="draft" targetRef="check" /><bpmn:userTask id="check" fiscal:assignee="checker" />
+<bpmn:sequenceFlow id="f3" sourceRef="check" targetRef="approve" /><bpmn:userTask id="approve" fiscal:assignee="boss" fiscal:resubmitStrategy="direct" />
+<bpmn:sequenceFlow id="f4" sourceRef="approve" targetRef="e" /><bpmn:endEvent id="e" /></bpmn:process></bpmn:definitions>`);
+    const { id } = await t.engine.startInstance('direct');
+    await t.engine.completeTask((await task(id, 'draft')).id, { actor: 'clerk' });
+    await t.engine.completeTask((await task(id, 'check')).id, { actor: 'checker' });
+    await t.engine.returnTask((await task(id, 'approve')).id, { actor: 'boss', target: 'initiator' });
+    await t.engine.completeTask((await task(id, 'draft')).id, { actor: 'clerk' });
+    assert.deepEqual(await active(id), ['approve'], 'the check in between is not repeated');
   });
 
   it('退回 refuses a target that is not behind the task, naming the valid ones', async function () {
@@ -136,6 +155,7 @@ forEachBackend('operations (通过 退回 撤回 转办 委派 加签 减签 抄
 
   it('撤回 works while the next step is untouched, and is refused once it acted', async function () {
     const { id } = await t.engine.startInstance('paymentApproval', {
+      version: 1,
       initiator: 'clerk1',
       variables: { initiator: 'clerk1' },
     });
@@ -200,6 +220,7 @@ forEachBackend('operations (通过 退回 撤回 转办 委派 加签 减签 抄
 
   it('减签 removes an added signer, and a pending vote of a countersign', async function () {
     const { id } = await t.engine.startInstance('paymentApproval', {
+      version: 1,
       initiator: 'clerk1',
       variables: { initiator: 'clerk1' },
     });
@@ -307,5 +328,18 @@ forEachBackend('operations (通过 退回 撤回 转办 委派 加签 减签 抄
     assert.deepEqual(migrated.activeElementIds, ['draft']);
     await t.engine.completeTask((await task(id, 'draft')).id, { actor: 'clerk1' });
     assert.deepEqual(await active(id), ['countyReview']);
+  });
+
+  it('退回 into one parallel branch after the join: the other branch stands, and the join fires again when the redone branch arrives', async function () {
+    // regression found by the property test: the join had consumed the panel's arrival and then waited forever
+    const id = await toCity();
+    await t.engine.returnTask((await task(id, 'cityApprove')).id, {
+      actor: 'city1',
+      target: { elementId: 'budgetCheck' },
+      comment: '预算股重核',
+    });
+    assert.deepEqual(await active(id), ['budgetCheck', 'join']);
+    await t.engine.completeTask((await task(id, 'budgetCheck')).id, { actor: 'budget1' });
+    assert.deepEqual(await active(id), ['cityApprove']);
   });
 });

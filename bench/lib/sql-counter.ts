@@ -1,0 +1,111 @@
+/**
+ * Counts the SQL statements knex sends (its 'query' event, which also fires for BEGIN/COMMIT/ROLLBACK of
+ * transactions), by kind. With `attribute`, statements are also attributed to what the caller was doing,
+ * through AsyncLocalStorage: wrap a call in `counter.as('complete', () => engine.completeTask(…))` and every
+ * statement it causes counts under 'complete'; statements of nobody's call (the outbox relay) count as
+ * 'background'. AsyncLocalStorage puts a hook on every promise, so measured windows count without it
+ * (everything under 'all') and the attribution is a separate, unmeasured census.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Knex } from 'knex';
+
+export type StatementKind =
+  'select' | 'insert' | 'update' | 'delete' | 'begin' | 'commit' | 'rollback' | 'other';
+
+/** Statement counts per attribution (e.g. start, complete, list, background), then per statement kind. */
+export type StatementCounts = Record<string, Partial<Record<StatementKind, number>>>;
+
+export class SqlCounter {
+  private readonly storage = new AsyncLocalStorage<string>();
+  private counts: StatementCounts = {};
+  /** Statements that ran inside a transaction, per attribution (BEGIN/COMMIT included). */
+  private inTransaction: Record<string, number> = {};
+  private enabled = false;
+  private readonly listener = (query: { sql?: string; __knexTxId?: string }) => {
+    if (!this.enabled) return;
+    const who = this.attribute ? (this.storage.getStore() ?? 'background') : 'all';
+    const kind = classify(query.sql ?? '');
+    const bucket = (this.counts[who] ??= {});
+    bucket[kind] = (bucket[kind] ?? 0) + 1;
+    if (query.__knexTxId) this.inTransaction[who] = (this.inTransaction[who] ?? 0) + 1;
+  };
+
+  constructor(
+    private readonly knex: Knex,
+    readonly attribute = false,
+  ) {
+    knex.on('query', this.listener);
+  }
+
+  /** Runs `fn` with its statements attributed to `who` (when attributing). */
+  as<T>(who: string, fn: () => Promise<T>): Promise<T> {
+    return this.attribute ? this.storage.run(who, fn) : fn();
+  }
+
+  /** Starts counting from zero. */
+  reset(enabled = true): void {
+    this.counts = {};
+    this.inTransaction = {};
+    this.enabled = enabled;
+  }
+
+  stop(): void {
+    this.enabled = false;
+  }
+
+  snapshot(): { counts: StatementCounts; inTransaction: Record<string, number> } {
+    return { counts: structuredClone(this.counts), inTransaction: { ...this.inTransaction } };
+  }
+
+  /** Stops listening, and takes AsyncLocalStorage's promise hook away again. */
+  detach(): void {
+    this.knex.removeListener('query', this.listener);
+    this.storage.disable();
+  }
+}
+
+export function classify(sql: string): StatementKind {
+  const word = /^\s*(\w+)/.exec(sql)?.[1]?.toLowerCase();
+  switch (word) {
+    case 'select':
+    case 'insert':
+    case 'update':
+    case 'delete':
+    case 'begin':
+    case 'commit':
+    case 'rollback':
+      return word;
+    case 'start':
+      return 'begin';
+    default:
+      return 'other';
+  }
+}
+
+/** Adds statement counts of several processes together. */
+export function mergeCounts(into: StatementCounts, from: StatementCounts): StatementCounts {
+  for (const [who, kinds] of Object.entries(from)) {
+    const bucket = (into[who] ??= {});
+    for (const [kind, n] of Object.entries(kinds) as [StatementKind, number][])
+      bucket[kind] = (bucket[kind] ?? 0) + n;
+  }
+  return into;
+}
+
+export function totalOf(counts: StatementCounts, who?: readonly string[]): number {
+  let n = 0;
+  for (const [name, kinds] of Object.entries(counts)) {
+    if (who && !who.includes(name)) continue;
+    for (const v of Object.values(kinds)) n += v ?? 0;
+  }
+  return n;
+}
+
+export function kindOf(counts: StatementCounts, kind: StatementKind, who?: readonly string[]): number {
+  let n = 0;
+  for (const [name, kinds] of Object.entries(counts)) {
+    if (who && !who.includes(name)) continue;
+    n += kinds[kind] ?? 0;
+  }
+  return n;
+}
