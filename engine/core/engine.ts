@@ -862,6 +862,8 @@ export class Engine {
         return this.fireStartTimer(job);
       case 'route':
         return this.runRouteJob(job);
+      case 'task-deadline':
+        return this.runDeadlineJob(job);
       case 'call':
         return this.runCallJob(job);
       case 'child-event':
@@ -1144,7 +1146,7 @@ export class Engine {
         elementId: task.elementId,
         initiator: instance.initiator,
         candidateRoles: assignment.candidateRoles ?? [],
-        orgScope: assignment.orgScope ?? 'initiatorUnit',
+        orgScope: task.orgScope ?? assignment.orgScope ?? 'initiatorUnit',
         ...(assignment.divisionType ? { divisionType: assignment.divisionType } : {}),
         at,
       });
@@ -1215,6 +1217,26 @@ export class Engine {
       if (users.length === 1) open.assignee = users[0]!;
       work.touch(open.id);
       work.taskCandidatesReplaced.add(open.id);
+    });
+  }
+
+  /** A task's reminder or due time came: a TASK_DUE_SOON / TASK_OVERDUE notice for its holders (the inbox shows it). */
+  private async runDeadlineJob(job: JobRecord): Promise<'done' | 'skipped' | 'early'> {
+    if (job.dueAt > this.clock.now()) return 'early';
+    const { taskId, notice } = (job.payload ?? {}) as { taskId?: string; notice?: string };
+    return this.jobStep(job, (work, runner, token) => {
+      const task = taskId ? work.tasks.get(taskId) : undefined;
+      if (!task || task.state === 'completed' || task.state === 'canceled') return;
+      runner.event(
+        notice === 'dueSoon' ? 'TASK_DUE_SOON' : 'TASK_OVERDUE',
+        runner.element(task.elementId),
+        token,
+        {
+          holders: task.assignee ? [task.assignee] : task.candidateUsers,
+          dueAt: task.dueAt,
+        },
+        task.id,
+      );
     });
   }
 
@@ -2078,6 +2100,7 @@ function checkComment(comment: unknown): string | null {
 
 function queueOf(job: JobRecord): QueueName {
   if (job.kind === 'service') return 'service';
+  if (job.kind === 'task-deadline') return 'timer';
   if (job.kind === 'route') return 'route';
   if (job.kind === 'timer' || job.kind === 'start-timer') return 'timer';
   return 'continue';

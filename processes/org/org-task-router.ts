@@ -1,7 +1,7 @@
 /**
  * The engine's task router on the org directory: resolves a task's candidate roles and org scope relative to the
  * initiator (their unit, its department, the finance bureau of their level, one level up via finance_parent, the
- * province, a named org), substitutes out-of-office agents, and finds supervisors and process admins for the
+ * province, a named org, or `supervisor:N` for the Nth supervisor above the initiator), substitutes out-of-office agents, and finds supervisors and process admins for the
  * routing policies.
  */
 import type { RouteRequest, RouteResult, TaskRouter } from '../../engine/index.js';
@@ -21,6 +21,14 @@ export class OrgTaskRouter implements TaskRouter {
       throw new Error(
         `Initiator ${request.initiator} is not in the org directory (routing ${request.elementId})`,
       );
+    const supervisor = /^supervisor:(\d)$/.exec(request.orgScope);
+    if (supervisor) {
+      // N-level supervisor chain: the Nth supervisor above the initiator (科长 → 分管领导 → 局长)
+      const levels = Number(supervisor[1]);
+      const chain = await this.directory.supervisorChain(initiator.id, levels, new Date(request.at));
+      const step = chain[levels - 1];
+      return { users: [...(step?.users ?? [])], orgCodes: step?.orgCode ? [step.orgCode] : [] };
+    }
     const resolved = await resolveCandidates(
       this.directory,
       {

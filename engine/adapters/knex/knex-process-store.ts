@@ -333,7 +333,7 @@ export class KnexProcessStore implements ProcessStore {
     const rows = await this.guard(() =>
       this.knex('jobs')
         .where({ state: 'pending' })
-        .whereIn('kind', ['timer', 'start-timer'])
+        .whereIn('kind', ['timer', 'start-timer', 'task-deadline'])
         .andWhere('due_at', '<=', dbTime(now))
         .orderBy('due_at')
         .orderBy('id')

@@ -447,6 +447,8 @@ function compileAssignment(task: BpmnElement): TaskAssignment {
     ),
     ...optional('ifNoApprover', stringProp(task, 'ifNoApprover')?.trim() as TaskAssignment['ifNoApprover']),
     ...optional('dueIn', stringProp(task, 'dueIn')),
+    ...optional('dueInWorkingDays', task.dueInWorkingDays === true ? true : undefined),
+    ...optional('remindBefore', stringProp(task, 'remindBefore')),
     ...optional('formKey', stringProp(task, 'formKey')),
     ...optional('priority', numberProp(task, 'priority')),
   };

@@ -127,6 +127,10 @@ export interface TaskAssignment {
   readonly ifNoApprover?: 'incident' | 'autoPass' | 'admin';
   /** ISO 8601 duration until the task is due, e.g. `P3D`. */
   readonly dueIn?: string;
+  /** Count the days of `dueIn` on the working-day calendar (`fiscal:dueInWorkingDays`). */
+  readonly dueInWorkingDays?: boolean;
+  /** ISO 8601 duration before the due time when the holders are reminded (`fiscal:remindBefore`, e.g. `P1D`). */
+  readonly remindBefore?: string;
   readonly formKey?: string;
   readonly priority?: number;
 }

@@ -92,4 +92,49 @@ forEachBackend('org/routing of role-based tasks through the route job', (backend
     assert.match(incident!.message, /director in 410122-CZ-JX/);
     assert.deepEqual(await open(instance.id), []);
   });
+
+  it('should refuse a county user acting on a province task', async function () {
+    const instance = await engine.startInstance('routedPayment', { initiator: 'gongyi.school1.clerk' });
+    await route();
+    await engine.completeTask((await open(instance.id))[0]!.id, { actor: 'gongyi.treasury.reviewer' });
+    await route();
+    const [province] = await open(instance.id);
+    assert.deepEqual(province!.candidateUsers, ['henan.treasury.reviewer']);
+    await assert.rejects(engine.completeTask(province!.id, { actor: 'gongyi.treasury.reviewer' }), {
+      code: 'INVALID_STATE',
+      message: /assigned to henan.treasury.reviewer/,
+    });
+    await assert.rejects(
+      engine.transferTask(province!.id, { actor: 'zhongmou.treasury.chief', to: 'zhongmou.treasury.clerk' }),
+      { code: 'INVALID_STATE' },
+    );
+  });
+
+  it('should route to the Nth supervisor, to the org a FEEL scope names, and schedule reminders on working days', async function () {
+    await engine.deploy(`<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:fiscal="http://fiscal-bpm.org/schema/1.0/bpmn" id="d" targetNamespace="t">
+<bpmn:process id="chains" isExecutable="true"><bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="chief" />
+<bpmn:userTask id="chief" fiscal:candidateRoles="chief" fiscal:orgScope="supervisor:1" fiscal:dueIn="P2D" fiscal:dueInWorkingDays="true" fiscal:remindBefore="PT4H" />
+<bpmn:sequenceFlow id="f2" sourceRef="chief" targetRef="named" /><bpmn:userTask id="named" fiscal:candidateRoles="reviewer" fiscal:orgScope="=targetOrg" />
+<bpmn:sequenceFlow id="f3" sourceRef="named" targetRef="e" /><bpmn:endEvent id="e" /></bpmn:process></bpmn:definitions>`);
+    const instance = await engine.startInstance('chains', {
+      initiator: 'zhongmou.treasury.clerk',
+      variables: { targetOrg: '410100-CZ-YS' },
+    });
+    await route();
+    const [chief] = await open(instance.id);
+    assert.deepEqual(chief!.candidateUsers, ['zhongmou.treasury.chief']);
+    const deadlines = (await engine.listJobs({ instanceId: instance.id })).filter(
+      (j) => j.kind === 'task-deadline',
+    );
+    assert.deepEqual(deadlines.map((j) => j.payload?.notice).sort(), ['dueSoon', 'overdue']);
+    assert.equal(deadlines.find((j) => j.payload?.notice === 'overdue')!.dueAt, chief!.dueAt);
+    await engine.completeTask(chief!.id, { actor: 'zhongmou.treasury.chief' });
+    await route();
+    const [named] = await open(instance.id);
+    assert.deepEqual(named!.candidateUsers, ['zhengzhou.budget.reviewer']);
+    const canceled = (await engine.listJobs({ instanceId: instance.id }))
+      .filter((j) => j.kind === 'task-deadline')
+      .map((j) => j.state);
+    assert.deepEqual(canceled, ['canceled', 'canceled'], 'the reminders end with the task');
+  });
 });

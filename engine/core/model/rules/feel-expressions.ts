@@ -4,7 +4,7 @@
  *
  * Checked: sequence flow conditions (`conditionExpression`, language FEEL or unset), script task scripts
  * (`scriptFormat="feel"`, non-empty, with `fiscal:resultVariable`), and user task `fiscal:assignee` /
- * `fiscal:candidateUsers` when written as an expression (a value starting with `=`). The expressions of timers,
+ * `fiscal:candidateUsers`, `fiscal:orgScope` when written as an expression (a value starting with `=`). The expressions of timers,
  * messages, call activities and multi-instance activities are checked by their own rules.
  */
 import { checkExpressionSyntax, normalizeExpression } from '../../expr/feel.js';
@@ -30,7 +30,7 @@ export const feelExpressions: Rule = {
       const kind = supportedElement(element, scope)?.kind;
       if (kind === 'scriptTask') checkScriptTask(element, ctx);
       if (kind === 'userTask') {
-        for (const attribute of ['assignee', 'candidateUsers']) {
+        for (const attribute of ['assignee', 'candidateUsers', 'orgScope']) {
           const value = stringProp(element, attribute);
           if (value !== undefined && value.trim().startsWith('=')) {
             checkSyntax(element, `fiscal:${attribute}`, value, ctx);

@@ -10,6 +10,13 @@ export const userTaskDue: Rule = {
   check(ctx) {
     for (const { element } of ctx.model.elements) {
       if (element.$type !== 'bpmn:UserTask') continue;
+      const remind = stringProp(element, 'remindBefore');
+      if (remind !== undefined && !isIsoDuration(remind)) {
+        ctx.report(
+          element,
+          `fiscal:remindBefore "${remind}" is not an ISO 8601 duration such as P1D or PT4H`,
+        );
+      }
       const dueIn = stringProp(element, 'dueIn');
       if (dueIn !== undefined && !isIsoDuration(dueIn)) {
         ctx.report(element, `fiscal:dueIn "${dueIn}" is not an ISO 8601 duration such as P3D or PT4H`);

@@ -1,5 +1,6 @@
 import { IncidentError } from '../../errors.js';
 import type { TaskAssignment } from '../../model/types.js';
+import { parseDuration } from '../../time/iso-timer.js';
 import { parseDurationMs } from '../duration.js';
 import type { ExecutionRecord } from '../records.js';
 import type { Runner } from '../runner.js';
@@ -15,7 +16,11 @@ export const userTask: Behavior = {
     const assignee =
       typeof preset === 'string' ? preset : resolveAssignee(runner, assignment, element.id, token);
     const candidateUsers = resolveCandidateUsers(runner, assignment, element.id, token);
-    const dueMs = assignment.dueIn ? parseDurationMs(assignment.dueIn) : undefined;
+    const dueAt = dueTime(runner, assignment);
+    // an org scope written as FEEL (e.g. `=applicantOrgCode`) names the org from the instance's data
+    const orgScope = assignment.orgScope?.startsWith('=')
+      ? `org:${orgCodeOf(runner.evaluate(assignment.orgScope.slice(1), `Org scope of user task ${element.id}`, token), element.id)}`
+      : (assignment.orgScope ?? null);
     const routed =
       runner.routing &&
       (assignment.candidateRoles?.length ?? 0) > 0 &&
@@ -26,6 +31,22 @@ export const userTask: Behavior = {
     if (routed) {
       // the route job resolves roles and org scope against the directory, then opens the task
       runner.createJob(token.id, element.id, { kind: 'route', retriesLeft: 4, payload: { taskId } });
+    }
+    if (dueAt !== null) {
+      // 催办 by the calendar: a reminder before the due time (if the step asks for one) and an overdue notice at it
+      const remindMs = assignment.remindBefore ? parseDurationMs(assignment.remindBefore) : undefined;
+      if (remindMs !== undefined && dueAt - remindMs > runner.now) {
+        runner.createJob(token.id, element.id, {
+          kind: 'task-deadline',
+          dueAt: dueAt - remindMs,
+          payload: { taskId, notice: 'dueSoon' },
+        });
+      }
+      runner.createJob(token.id, element.id, {
+        kind: 'task-deadline',
+        dueAt,
+        payload: { taskId, notice: 'overdue' },
+      });
     }
     runner.createTask({
       id: taskId,
@@ -43,10 +64,10 @@ export const userTask: Behavior = {
       addedBy: null,
       candidateUsers,
       candidateRoles: [...(assignment.candidateRoles ?? [])],
-      orgScope: assignment.orgScope ?? null,
+      orgScope,
       formKey: assignment.formKey ?? null,
       priority: assignment.priority ?? 50,
-      dueAt: dueMs === undefined ? null : runner.now + dueMs,
+      dueAt,
       createdAt: runner.now,
       endedAt: null,
       completedBy: null,
@@ -55,6 +76,30 @@ export const userTask: Behavior = {
 };
 
 // helpers //////
+
+/** The due time: `dueIn` after now, its days counted on the working-day calendar when the step says so. */
+function dueTime(runner: Runner, assignment: TaskAssignment): number | null {
+  if (!assignment.dueIn) return null;
+  if (assignment.dueInWorkingDays) {
+    const parsed = parseDuration(assignment.dueIn);
+    if (parsed.ok) {
+      const due = runner.calendar.addWorkingDuration(runner.now, parsed.value);
+      if (due.ok) return due.value;
+    }
+  }
+  const ms = parseDurationMs(assignment.dueIn);
+  return ms === undefined ? null : runner.now + ms;
+}
+
+function orgCodeOf(value: unknown, elementId: string): string {
+  if (typeof value !== 'string' || !/^[0-9A-Z-]{2,32}$/.test(value)) {
+    throw new IncidentError(
+      'EXPRESSION_FAILED',
+      `Expected the org scope of user task ${elementId} to yield an org code, but got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
 
 function resolveAssignee(
   runner: Runner,

@@ -118,4 +118,23 @@ forEachBackend('runtime/behaviors/user-task', (backend) => {
     await assert.rejects(t.engine.completeTask('no-such-task'), { code: 'NOT_FOUND' });
     await assert.rejects(t.engine.startInstance('noSuchProcess'), { code: 'NOT_FOUND' });
   });
+
+  it('should record an overdue notice for the holders when the due time passes, once, and none after completion', async function () {
+    const instance = await t.engine.startInstance('userTaskAssignment', {
+      variables: { submitter: 'late1', reviewers: [] },
+    });
+    clock.advance(3 * 86_400_000 - 1);
+    await t.engine.fireDueTimers();
+    assert.equal(
+      (await t.engine.history(instance.id)).filter((h) => h.type === 'TASK_OVERDUE').length,
+      0,
+      'not early',
+    );
+    clock.advance(1);
+    await t.engine.fireDueTimers();
+    await t.engine.fireDueTimers();
+    const overdue = (await t.engine.history(instance.id)).filter((h) => h.type === 'TASK_OVERDUE');
+    assert.equal(overdue.length, 1);
+    assert.deepEqual(overdue[0]!.data?.holders, ['late1']);
+  });
 });
