@@ -608,17 +608,8 @@ export class Engine {
     if (!Array.isArray(taskIds) || taskIds.length === 0 || taskIds.length > 500) {
       throw new InvalidVariablesError('taskIds must be a list of 1 to 500 task ids');
     }
-    const results: { taskId: string; ok: boolean; code?: string; message?: string }[] = [];
-    for (const taskId of taskIds) {
-      try {
-        await this.completeTask(taskId, options);
-        results.push({ taskId, ok: true });
-      } catch (err) {
-        if (!(err instanceof EngineError)) throw err;
-        results.push({ taskId, ok: false, code: err.code, message: err.message });
-      }
-    }
-    return results;
+    const results = await eachOnItsOwn(taskIds, (taskId) => this.completeTask(taskId, options));
+    return results.map(({ item, ...result }) => ({ taskId: item, ...result }));
   }
 
   /** 任意跳转 (admin): ends the tokens at `from` (all when empty) and starts tokens at `to`, with a reason. */
@@ -668,17 +659,10 @@ export class Engine {
     instanceIds: readonly string[],
     options: { actor?: string; toVersion?: number; mapping?: Record<string, string> },
   ): Promise<{ instanceId: string; ok: boolean; code?: string; message?: string }[]> {
-    const results: { instanceId: string; ok: boolean; code?: string; message?: string }[] = [];
-    for (const instanceId of instanceIds) {
-      try {
-        await this.migrateInstance(instanceId, options);
-        results.push({ instanceId, ok: true });
-      } catch (err) {
-        if (!(err instanceof EngineError)) throw err;
-        results.push({ instanceId, ok: false, code: err.code, message: err.message });
-      }
-    }
-    return results;
+    const results = await eachOnItsOwn(instanceIds, (instanceId) =>
+      this.migrateInstance(instanceId, options),
+    );
+    return results.map(({ item, ...result }) => ({ instanceId: item, ...result }));
   }
 
   /**
@@ -2087,6 +2071,24 @@ export function createEngine(options: EngineOptions): Engine {
 }
 
 // helpers //////
+
+/** Applies `fn` to each item in its own command; an engine refusal becomes that item's result, not a failure of all. */
+async function eachOnItsOwn<T>(
+  items: readonly T[],
+  fn: (item: T) => Promise<unknown>,
+): Promise<{ item: T; ok: boolean; code?: string; message?: string }[]> {
+  const results: { item: T; ok: boolean; code?: string; message?: string }[] = [];
+  for (const item of items) {
+    try {
+      await fn(item);
+      results.push({ item, ok: true });
+    } catch (err) {
+      if (!(err instanceof EngineError)) throw err;
+      results.push({ item, ok: false, code: err.code, message: err.message });
+    }
+  }
+  return results;
+}
 
 /** A comment (意见): trimmed, at most 2,000 characters; empty means none. */
 function checkComment(comment: unknown): string | null {
