@@ -34,3 +34,4 @@ export type { SignerMode } from './core/operations/signers.js';
 export { APPROVAL_OPERATIONS } from './core/model/types.js';
 export type { ApprovalOperation } from './core/model/types.js';
 export type { RouteRequest, RouteResult, TaskRouter } from './core/ports/task-router.js';
+export type { InboxEvent, InboxEventType } from './core/inbox-events.js';

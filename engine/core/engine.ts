@@ -19,6 +19,7 @@ import {
   ValidationError,
 } from './errors.js';
 import { evaluateExpression } from './expr/feel.js';
+import { deriveInboxEvents, type InboxEvent } from './inbox-events.js';
 import { loadModel } from './model/load-model.js';
 import type { ModelLimits } from './model/limits.js';
 import type { ExecutableProcess } from './model/types.js';
@@ -110,6 +111,8 @@ export interface EngineOptions {
   readonly messageTtlMs?: number;
   /** Resolves role-based assignments (candidate roles + org scope) through the org directory; without it tasks keep their role candidates. */
   readonly router?: TaskRouter;
+  /** Called after each commit with what changed for whom (new task in an inbox, task taken, returned, urged, due, instance ended). */
+  readonly onInboxEvents?: (events: InboxEvent[]) => void;
   /** 催办: the shortest time between two urges of one task (default 1 hour). */
   readonly urgeIntervalMs?: number;
   /** How often a command is re-run after a conflict or transient database error (default 10). */
@@ -291,6 +294,7 @@ export class Engine {
         `Process ${processKey} has no none start event: it starts only by a message, signal or timer`,
       );
     }
+    await this.checkStarter(process, options.initiator);
     if (
       options.businessKey !== undefined &&
       (typeof options.businessKey !== 'string' || options.businessKey.length > 255)
@@ -1457,6 +1461,18 @@ export class Engine {
 
   // helpers //////
 
+  /** Who may start a process (`fiscal:starterRoles`), checked through the router's directory when one is set. */
+  private async checkStarter(process: ExecutableProcess, initiator: string | undefined): Promise<void> {
+    const router = this.options.router;
+    if (!router || process.starterRoles.length === 0) return;
+    if (!initiator || !(await router.holdsAnyRole(initiator, process.starterRoles, this.clock.now()))) {
+      throw new InvalidStateError(
+        `${initiator ?? 'An anonymous user'} may not start ${process.key}: it needs one of the roles ${process.starterRoles.join(', ')}`,
+        { reason: 'NOT_A_STARTER' },
+      );
+    }
+  }
+
   /** One command on the instance of a task. */
   private async onTask<T>(taskId: string, actor: string | null, body: CommandBody<T>): Promise<T> {
     const task = await this.store.getTask(taskId);
@@ -2011,6 +2027,14 @@ export class Engine {
 
   /** After a commit: hand new jobs to the queue; new message subscriptions look for buffered messages. */
   private async afterCommit(changes: ChangeSet): Promise<void> {
+    if (this.options.onInboxEvents) {
+      try {
+        const events = deriveInboxEvents(changes);
+        if (events.length > 0) this.options.onInboxEvents(events);
+      } catch (err) {
+        this.logger?.warn({ err }, 'an inbox event listener failed; the inbox re-reads on its next query');
+      }
+    }
     const jobs = [
       ...changes.jobsInserted,
       ...changes.jobsUpdated,

@@ -130,6 +130,19 @@ export class OrgDirectory {
     return rows.map(userFromRow);
   }
 
+  /** The roles a user holds at orgs valid at `at` (not checking `disabled`; callers do). */
+  async rolesOf(userId: string, at: Date): Promise<string[]> {
+    const rows = await validAt(
+      this.knex('user_roles as r')
+        .join('orgs', 'orgs.code', 'r.org_code')
+        .where('r.user_id', userId)
+        .distinct('r.role'),
+      at,
+      'orgs.',
+    );
+    return rows.map((r: { role: string }) => r.role).sort();
+  }
+
   /**
    * Who acts for `userId` at `at` because they are out of office, or undefined if nobody does. Follows chains
    * of delegations (agent-chain.ts); of several delegations valid at once the latest-starting one counts, and

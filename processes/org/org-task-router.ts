@@ -46,6 +46,13 @@ export class OrgTaskRouter implements TaskRouter {
     return chain.find((step) => step.users.length > 0)?.users ?? [];
   }
 
+  async holdsAnyRole(userId: string, roles: readonly string[], at: number): Promise<boolean> {
+    const user = await this.directory.getUser(userId);
+    if (!user || user.disabled) return false;
+    const held = await this.directory.rolesOf(userId, new Date(at));
+    return held.some((r) => roles.includes(r));
+  }
+
   async processAdmins(_processKey: string, at: number): Promise<readonly string[]> {
     const admins = await this.directory.usersWithRole(
       'process_admin',

@@ -115,6 +115,7 @@ function compileProcess(
     key,
     ...optional('name', stringProp(process, 'name')),
     ...optional('versionTag', stringProp(process, 'versionTag')),
+    starterRoles: commaList(stringProp(process, 'starterRoles') ?? ''),
     ...optional('startEventId', start ? requireId(start) : undefined),
     eventStartIds: eventStarts.map(requireId),
     eventSubProcessIds: direct.filter(isEventSubProcess).map(requireId),

@@ -239,6 +239,8 @@ export interface ExecutableProcess {
   readonly name?: string;
   /** `fiscal:versionTag`, free text chosen by the designer. */
   readonly versionTag?: string;
+  /** Who may start it: users holding one of these roles (`fiscal:starterRoles`); empty = anyone the server lets in. */
+  readonly starterRoles: readonly string[];
   /** Id of the process-level none start event (absent when the process starts only by timer, message or signal). */
   readonly startEventId?: string;
   /** Ids of process-level start events with a timer, message or signal definition. */

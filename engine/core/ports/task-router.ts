@@ -28,6 +28,8 @@ export interface TaskRouter {
   resolve(request: RouteRequest): Promise<RouteResult>;
   /** The nearest supervisors of a user (for "the initiator is the approver: pass to the supervisor"). */
   supervisorsOf(userId: string, at: number): Promise<readonly string[]>;
+  /** Whether a user holds any of the roles (anywhere), for "who may start a process". */
+  holdsAnyRole(userId: string, roles: readonly string[], at: number): Promise<boolean>;
   /** Who administers a process (for "nobody found: route to the process admin"). */
   processAdmins(processKey: string, at: number): Promise<readonly string[]>;
 }

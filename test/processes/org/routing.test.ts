@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createEngine, type Engine } from '../../../engine/index.js';
+import { createEngine, type Engine, type InboxEvent } from '../../../engine/index.js';
 import { OrgDirectory } from '../../../processes/org/org-directory.js';
 import { OrgTaskRouter } from '../../../processes/org/org-task-router.js';
 import { seedOrgDirectory } from '../../../processes/org/seed-org-directory.js';
@@ -8,6 +8,7 @@ import { createTestEngine, fixture, forEachBackend, type TestEngine } from '../.
 forEachBackend('org/routing of role-based tasks through the route job', (backend) => {
   let t: TestEngine;
   let engine: Engine;
+  const events: InboxEvent[] = [];
   before(async function () {
     this.timeout(60_000);
     t = await createTestEngine(backend);
@@ -16,6 +17,7 @@ forEachBackend('org/routing of role-based tasks through the route job', (backend
       store: t.infrastructure.store,
       queue: t.infrastructure.queue,
       router: new OrgTaskRouter(new OrgDirectory(t.infrastructure.knex)),
+      onInboxEvents: (batch) => events.push(...batch),
     });
     await engine.deploy(fixture(import.meta, 'routing.bpmn'));
   });
@@ -136,5 +138,35 @@ forEachBackend('org/routing of role-based tasks through the route job', (backend
       .filter((j) => j.kind === 'task-deadline')
       .map((j) => j.state);
     assert.deepEqual(canceled, ['canceled', 'canceled'], 'the reminders end with the task');
+  });
+
+  it('should tell the right inboxes: a task opened for its reviewer, the end to the initiator', async function () {
+    events.length = 0;
+    const instance = await engine.startInstance('routedPayment', { initiator: 'zhongmou.school1.clerk' });
+    assert.equal(events.length, 0, 'nothing for anybody while the task is routing');
+    await route();
+    const opened = events.filter((e) => e.type === 'task.opened' && e.instanceId === instance.id);
+    assert.deepEqual(
+      opened.map((e) => [e.elementId, e.users]),
+      [['treasuryReview', ['zhongmou.treasury.reviewer']]],
+    );
+    await engine.cancelInstance(instance.id, { actor: 'admin' });
+    const ended = events.find((e) => e.type === 'instance.ended' && e.instanceId === instance.id);
+    assert.deepEqual(ended?.users, ['zhongmou.school1.clerk']);
+  });
+
+  it('who may start: only holders of the starter roles', async function () {
+    await engine.deploy(`<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:fiscal="http://fiscal-bpm.org/schema/1.0/bpmn" id="d" targetNamespace="t">
+<bpmn:process id="clerksOnly" isExecutable="true" fiscal:starterRoles="clerk"><bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t1" />
+<bpmn:userTask id="t1" fiscal:assignee="x" /><bpmn:sequenceFlow id="f2" sourceRef="t1" targetRef="e" /><bpmn:endEvent id="e" /></bpmn:process></bpmn:definitions>`);
+    await assert.rejects(engine.startInstance('clerksOnly', { initiator: 'zhongmou.treasury.chief' }), {
+      code: 'INVALID_STATE',
+      message: /needs one of the roles clerk/,
+    });
+    await assert.rejects(engine.startInstance('clerksOnly'), { message: /anonymous/ });
+    assert.equal(
+      (await engine.startInstance('clerksOnly', { initiator: 'zhongmou.school2.clerk' })).status,
+      'running',
+    );
   });
 });
