@@ -301,7 +301,7 @@ export class Engine {
     ) {
       throw new InvalidVariablesError('businessKey must be a string of at most 255 characters');
     }
-    const id = await this.startNew({
+    const started = await this.startNew({
       definition,
       process,
       startEventId: process.startEventId,
@@ -309,7 +309,8 @@ export class Engine {
       businessKey: options.businessKey ?? null,
       initiator: options.initiator ?? null,
     });
-    return this.getInstance(id);
+    // the view is what this start just committed: no need to read it back
+    return started.view ?? this.getInstance(started.id);
   }
 
   /**
@@ -320,11 +321,11 @@ export class Engine {
     taskId: string,
     options: { variables?: Record<string, unknown>; actor?: string; comment?: string } = {},
   ): Promise<TaskRecord> {
-    const task = await this.store.getTask(taskId);
-    if (!task) throw new NotFoundError(`Task ${taskId} does not exist`);
+    const instanceId = await this.store.findTaskInstanceId(taskId);
+    if (!instanceId) throw new NotFoundError(`Task ${taskId} does not exist`);
     const variables = checkVariables(options.variables, `the completion of task ${taskId}`);
     const comment = checkComment(options.comment);
-    return this.command(task.instanceId, options.actor ?? null, (work, runner) => {
+    return this.command(instanceId, options.actor ?? null, (work, runner) => {
       const { task: open, token } = actOn(work, runner, taskId, options.actor ?? null, 'approve', {
         comment,
       });
@@ -1475,9 +1476,9 @@ export class Engine {
 
   /** One command on the instance of a task. */
   private async onTask<T>(taskId: string, actor: string | null, body: CommandBody<T>): Promise<T> {
-    const task = await this.store.getTask(taskId);
-    if (!task) throw new NotFoundError(`Task ${taskId} does not exist`);
-    return this.command(task.instanceId, actor, body);
+    const instanceId = await this.store.findTaskInstanceId(taskId);
+    if (!instanceId) throw new NotFoundError(`Task ${taskId} does not exist`);
+    return this.command(instanceId, actor, body);
   }
 
   /** The user tasks completed so far in an instance, in order, with who completed them. */
@@ -1621,7 +1622,7 @@ export class Engine {
     });
     if (start) {
       const { definition, process } = await this.processFor(start.definitionId!);
-      const id = await this.startNew({
+      const { id } = await this.startNew({
         definition,
         process,
         startEventId: start.elementId,
@@ -1850,7 +1851,8 @@ export class Engine {
   }
 
   /** Creates and runs a new instance in one transaction; returns its id. A lost commit outcome is resolved by looking the id up. */
-  private async startNew(start: NewInstance): Promise<string> {
+  /** Returns the id, and the view of what was committed (null when an earlier, unacknowledged attempt had already committed it). */
+  private async startNew(start: NewInstance): Promise<{ id: string; view: InstanceView | null }> {
     const instanceId = start.id ?? this.newId();
     for (let attempt = 1; ; attempt++) {
       const now = this.clock.now();
@@ -1900,7 +1902,8 @@ export class Engine {
       try {
         await this.store.commit(changes);
       } catch (err) {
-        if (await this.store.getInstance(instanceId).catch(() => undefined)) return instanceId;
+        if (await this.store.getInstance(instanceId).catch(() => undefined))
+          return { id: instanceId, view: null };
         if (err instanceof ConcurrencyError && changes.guardedJobUpdates.length > 0) throw err;
         if (isRetryable(err) && attempt < this.maxAttempts) {
           await backoff(attempt);
@@ -1909,7 +1912,7 @@ export class Engine {
         throw err;
       }
       await this.afterCommit(changes);
-      return instanceId;
+      return { id: instanceId, view: viewOf(changes, start.definition.version) };
     }
   }
 
@@ -2132,9 +2135,34 @@ function queueOf(job: JobRecord): QueueName {
   return 'continue';
 }
 
+/** The view of a newly started instance, from what its start committed. */
+function viewOf(changes: ChangeSet, definitionVersion: number): InstanceView {
+  const i = changes.instance;
+  return {
+    id: i.id,
+    processKey: i.processKey,
+    definitionId: i.definitionId,
+    definitionVersion,
+    businessKey: i.businessKey,
+    initiator: i.initiator,
+    parentInstanceId: i.parentInstanceId,
+    status: i.status,
+    endReason: i.endReason,
+    startedAt: i.startedAt,
+    endedAt: i.endedAt,
+    activeElementIds: [...new Set(changes.executionsInserted.map((e) => e.elementId))].sort(),
+    completedElementIds: [
+      ...new Set(changes.history.filter((h) => h.type === 'ELEMENT_COMPLETED').map((h) => h.elementId!)),
+    ].sort(),
+    variables: { ...changes.variablesSet },
+    incidents: [...changes.incidentsInserted],
+  };
+}
+
 function hasChanges(c: ChangeSet): boolean {
   return (
-    c.executionsUpserted.length +
+    c.executionsInserted.length +
+      c.executionsUpdated.length +
       c.executionsDeleted.length +
       c.tasksInserted.length +
       c.tasksUpdated.length +

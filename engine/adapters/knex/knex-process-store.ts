@@ -62,7 +62,9 @@ export class KnexProcessStore implements ProcessStore {
 
   async findDefinition(processKey: string, version?: number): Promise<DefinitionRecord | undefined> {
     const row = await this.guard(() => {
-      const q = this.knex('process_definitions').where({ process_key: processKey });
+      const q = this.knex('process_definitions')
+        .select('id', 'process_key', 'version', 'name', 'version_tag', 'checksum', 'deployed_by', 'deployed_at')
+        .where({ process_key: processKey });
       return version === undefined ? q.orderBy('version', 'desc').first() : q.andWhere({ version }).first();
     });
     return row ? definitionFromRow(row) : undefined;
@@ -135,11 +137,12 @@ export class KnexProcessStore implements ProcessStore {
             );
           }
         }
-        const executionIds = [...cs.executionsDeleted, ...cs.executionsUpserted.map((e) => e.id)];
-        if (executionIds.length > 0 && cs.expectedVersion !== null) {
-          await trx('executions').whereIn('id', executionIds).delete();
+        if (cs.executionsDeleted.length > 0) await trx('executions').whereIn('id', cs.executionsDeleted).delete();
+        for (const execution of cs.executionsUpdated) {
+          const { id, ...changes } = executionToRow(execution);
+          await trx('executions').where({ id }).update(changes);
         }
-        await insertAll(trx, 'executions', cs.executionsUpserted.map(executionToRow));
+        await insertAll(trx, 'executions', cs.executionsInserted.map(executionToRow));
         const variableRows = Object.entries(cs.variablesSet).map(([name, value]) => ({
           instance_id: cs.instance.id,
           scope_id: cs.instance.id,
@@ -356,6 +359,11 @@ export class KnexProcessStore implements ProcessStore {
       return q.offset(query.firstResult ?? 0).limit(Math.min(query.maxResults ?? 100, 1000));
     });
     return rows.map(instanceFromRow);
+  }
+
+  async findTaskInstanceId(taskId: string): Promise<string | undefined> {
+    const row = await this.guard(() => this.knex('user_tasks').select('instance_id').where({ id: taskId }).first());
+    return row ? String(row.instance_id) : undefined;
   }
 
   async getTask(taskId: string): Promise<TaskRecord | undefined> {

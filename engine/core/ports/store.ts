@@ -51,6 +51,7 @@ export interface ProcessStore {
   // definitions
   insertDefinition(definition: DefinitionRecord): Promise<void>;
   getDefinition(id: string): Promise<DefinitionRecord | undefined>;
+  /** The latest (or the given) version of a key, without its XML (`xml` is empty; getDefinition has it). */
   findDefinition(processKey: string, version?: number): Promise<DefinitionRecord | undefined>;
   listDefinitions(processKey?: string): Promise<Omit<DefinitionRecord, 'xml'>[]>;
   /** Inserts a definition with its start subscriptions and start timers, replacing those of older versions of the key. */
@@ -67,6 +68,8 @@ export interface ProcessStore {
   getInstance(instanceId: string): Promise<InstanceRecord | undefined>;
   listInstances(query: InstanceQuery): Promise<InstanceRecord[]>;
   getTask(taskId: string): Promise<TaskRecord | undefined>;
+  /** The instance a task belongs to (one cheap lookup before a command). */
+  findTaskInstanceId(taskId: string): Promise<string | undefined>;
   listTasks(query: TaskQuery): Promise<TaskRecord[]>;
   getJob(jobId: string): Promise<JobRecord | undefined>;
   listCarbonCopies(query: {

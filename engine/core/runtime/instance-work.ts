@@ -120,8 +120,9 @@ export class InstanceWork {
         `Expected every token to be settled before commit, but ${unsettled.elementId} is still active`,
       );
     }
-    const executionsUpserted = [...this.executions.values()].filter(
-      (e) => this.originalExecutions.get(e.id) !== JSON.stringify(e),
+    const executionsInserted = [...this.executions.values()].filter((e) => !this.originalExecutions.has(e.id));
+    const executionsUpdated = [...this.executions.values()].filter(
+      (e) => this.originalExecutions.has(e.id) && this.originalExecutions.get(e.id) !== JSON.stringify(e),
     );
     const executionsDeleted = [...this.originalExecutions.keys()].filter((id) => !this.executions.has(id));
     const split = <T extends { id: string }>(map: Map<string, T>) => ({
@@ -134,7 +135,8 @@ export class InstanceWork {
     return {
       instance: { ...this.instance, version: (this.expectedVersion ?? 0) + 1, updatedAt: now },
       expectedVersion: this.expectedVersion,
-      executionsUpserted,
+      executionsInserted,
+      executionsUpdated,
       executionsDeleted,
       variablesSet: { ...this.variablesSet },
       tasksInserted: tasks.inserted,

@@ -261,7 +261,8 @@ export interface ChangeSet {
   instance: InstanceRecord;
   /** Version the snapshot was loaded at; the commit fails with ConcurrencyError if it moved. Null for a new instance. */
   expectedVersion: number | null;
-  executionsUpserted: ExecutionRecord[];
+  executionsInserted: ExecutionRecord[];
+  executionsUpdated: ExecutionRecord[];
   executionsDeleted: string[];
   variablesSet: Record<string, unknown>;
   tasksInserted: TaskRecord[];

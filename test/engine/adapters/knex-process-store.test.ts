@@ -21,7 +21,8 @@ forEachBackend('adapters/knex-process-store', (backend) => {
     const stale = {
       instance: { ...snapshot.instance, version: snapshot.instance.version + 1, status: 'canceled' as const },
       expectedVersion: snapshot.instance.version - 1,
-      executionsUpserted: [],
+      executionsInserted: [],
+      executionsUpdated: [],
       executionsDeleted: snapshot.executions.map((e) => e.id),
       variablesSet: { sneaky: true },
       tasksInserted: [],
