@@ -63,7 +63,16 @@ export class KnexProcessStore implements ProcessStore {
   async findDefinition(processKey: string, version?: number): Promise<DefinitionRecord | undefined> {
     const row = await this.guard(() => {
       const q = this.knex('process_definitions')
-        .select('id', 'process_key', 'version', 'name', 'version_tag', 'checksum', 'deployed_by', 'deployed_at')
+        .select(
+          'id',
+          'process_key',
+          'version',
+          'name',
+          'version_tag',
+          'checksum',
+          'deployed_by',
+          'deployed_at',
+        )
         .where({ process_key: processKey });
       return version === undefined ? q.orderBy('version', 'desc').first() : q.andWhere({ version }).first();
     });
@@ -137,7 +146,8 @@ export class KnexProcessStore implements ProcessStore {
             );
           }
         }
-        if (cs.executionsDeleted.length > 0) await trx('executions').whereIn('id', cs.executionsDeleted).delete();
+        if (cs.executionsDeleted.length > 0)
+          await trx('executions').whereIn('id', cs.executionsDeleted).delete();
         for (const execution of cs.executionsUpdated) {
           const { id, ...changes } = executionToRow(execution);
           await trx('executions').where({ id }).update(changes);
@@ -362,7 +372,9 @@ export class KnexProcessStore implements ProcessStore {
   }
 
   async findTaskInstanceId(taskId: string): Promise<string | undefined> {
-    const row = await this.guard(() => this.knex('user_tasks').select('instance_id').where({ id: taskId }).first());
+    const row = await this.guard(() =>
+      this.knex('user_tasks').select('instance_id').where({ id: taskId }).first(),
+    );
     return row ? String(row.instance_id) : undefined;
   }
 

@@ -120,7 +120,9 @@ export class InstanceWork {
         `Expected every token to be settled before commit, but ${unsettled.elementId} is still active`,
       );
     }
-    const executionsInserted = [...this.executions.values()].filter((e) => !this.originalExecutions.has(e.id));
+    const executionsInserted = [...this.executions.values()].filter(
+      (e) => !this.originalExecutions.has(e.id),
+    );
     const executionsUpdated = [...this.executions.values()].filter(
       (e) => this.originalExecutions.has(e.id) && this.originalExecutions.get(e.id) !== JSON.stringify(e),
     );
