@@ -7,6 +7,8 @@ import { createEngine, type Engine, type ServiceHandler } from '../engine/index.
 import { openInfrastructure, type Infrastructure } from '../engine/adapters/index.js';
 import type { Config } from './config.js';
 import { serviceHandlers } from '../processes/handlers.js';
+import { OrgDirectory } from '../processes/org/org-directory.js';
+import { OrgTaskRouter } from '../processes/org/org-task-router.js';
 
 export interface Runtime {
   readonly config: Config;
@@ -35,6 +37,7 @@ export async function openRuntime(
     store: infrastructure.store,
     queue: infrastructure.queue,
     handlers: { ...serviceHandlers, ...extraHandlers },
+    router: new OrgTaskRouter(new OrgDirectory(infrastructure.knex)),
     limits: { maxBytes: config.BPMN_MAX_BYTES },
     relay: { intervalMs: config.RELAY_INTERVAL_MS, horizonMs: config.RECONCILE_HORIZON_MS },
     logger,

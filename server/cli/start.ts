@@ -6,6 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.js';
+import { seedOrgDirectory } from '../../processes/org/seed-org-directory.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 
 const PROCESSES_DIR = fileURLToPath(new URL('../../processes/', import.meta.url));
@@ -22,13 +23,20 @@ export async function runStart(
     await runtime.close();
     return 0;
   }
-  if (command === 'start') await deployBundledProcesses(runtime, out);
+  if (command === 'start') {
+    // reference data ships with the code: the Henan org directory (idempotent; edited rows are kept)
+    const seeded = await seedOrgDirectory(runtime.infrastructure.knex);
+    if (seeded.orgs > 0) out(`Org directory: ${seeded.orgs} orgs added`);
+    await deployBundledProcesses(runtime, out);
+  }
+  // listen for the stop signal before announcing that we run, so an early SIGTERM is never missed
+  const stopped = waitForSignal();
   await runtime.engine.startWorkers({
     serviceConcurrency: config.SERVICE_CONCURRENCY,
     sweepOnStart: runtime.infrastructure.volatileQueue,
   });
   runtime.logger.info({ where, command }, 'fiscal-bpm engine running; press Ctrl+C to stop');
-  await waitForSignal();
+  await stopped;
   runtime.logger.info('stopping: finishing jobs in flight');
   await runtime.close();
   return 0;
