@@ -702,12 +702,8 @@ export class Engine {
           updatedAt: runner.now,
         });
         work.touch(job.id);
-        token.state =
-          job.kind === 'call' || job.kind === 'service'
-            ? 'waiting'
-            : token.state === 'incident'
-              ? 'waiting'
-              : token.state;
+        // the job runs again; its token waits for it as before the failure
+        if (token.state === 'incident') token.state = 'waiting';
       } else {
         runner.reactivate(token);
       }
@@ -767,14 +763,6 @@ export class Engine {
       case 'signal':
         return this.runThrowJob(job);
     }
-  }
-
-  /** Kept for callers of the first API: same as handleJob for a service job. */
-  async handleServiceJob(
-    jobId: string,
-    attempt: number,
-  ): Promise<'done' | 'failed' | 'retrying' | 'skipped' | 'early'> {
-    return this.handleJob(jobId, attempt);
   }
 
   /** Fires every timer due now, oldest first (catch-up after downtime; tests driving a fake clock). Returns how many fired. */
@@ -1424,8 +1412,7 @@ export class Engine {
         current.state = 'done';
         current.updatedAt = runner.now;
         work.touch(current.id);
-        const own = current;
-        body(work, runner, token!, own);
+        body(work, runner, token!, current);
         return 'done' as const;
       },
       { skipIfEnded: true },
