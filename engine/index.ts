@@ -2,7 +2,8 @@
  * fiscal-bpm engine: the public API. The server, the CLI, the benchmarks and the tests use only what is
  * exported here (and the adapters they choose to compose).
  */
-export { BpmnError, createEngine, Engine } from './core/engine.js';
+export { createEngine, Engine } from './core/engine.js';
+export { BpmnError } from './core/bpmn-error.js';
 export type {
   CorrelateOptions,
   CorrelationResult,
@@ -14,7 +15,7 @@ export type {
   ServiceJobContext,
   StartOptions,
   WorkerOptions,
-} from './core/engine.js';
+} from './core/api-types.js';
 export * from './core/errors.js';
 export type { Clock } from './core/ports/clock.js';
 export { systemClock } from './core/ports/clock.js';

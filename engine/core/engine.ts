@@ -77,20 +77,6 @@ import { withdraw } from './operations/withdraw.js';
 import { chinaCalendar } from './time/calendars/china-calendar.js';
 import type { WorkingCalendar } from './time/working-calendar.js';
 
-export { BpmnError } from './bpmn-error.js';
-export type {
-  CorrelateOptions,
-  CorrelationResult,
-  DeployedProcess,
-  EngineOptions,
-  InstanceView,
-  Logger,
-  ServiceHandler,
-  ServiceJobContext,
-  StartOptions,
-  WorkerOptions,
-} from './api-types.js';
-
 type CommandBody<T> = (work: InstanceWork, runner: Runner) => T | Promise<T>;
 
 interface NewInstance {

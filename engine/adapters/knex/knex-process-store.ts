@@ -43,6 +43,18 @@ import {
   taskToRow,
 } from './rows.js';
 
+/** The columns of a definition without its XML (lists and key lookups never need the file). */
+const DEFINITION_COLUMNS = [
+  'id',
+  'process_key',
+  'version',
+  'name',
+  'version_tag',
+  'checksum',
+  'deployed_by',
+  'deployed_at',
+];
+
 /** Rows per INSERT statement (keeps SQLite under its bound-variable limit). */
 const BATCH = 100;
 
@@ -63,16 +75,7 @@ export class KnexProcessStore implements ProcessStore {
   async findDefinition(processKey: string, version?: number): Promise<DefinitionRecord | undefined> {
     const row = await this.guard(() => {
       const q = this.knex('process_definitions')
-        .select(
-          'id',
-          'process_key',
-          'version',
-          'name',
-          'version_tag',
-          'checksum',
-          'deployed_by',
-          'deployed_at',
-        )
+        .select(DEFINITION_COLUMNS)
         .where({ process_key: processKey });
       return version === undefined ? q.orderBy('version', 'desc').first() : q.andWhere({ version }).first();
     });
@@ -82,16 +85,7 @@ export class KnexProcessStore implements ProcessStore {
   async listDefinitions(processKey?: string): Promise<Omit<DefinitionRecord, 'xml'>[]> {
     const rows = await this.guard(() => {
       const q = this.knex('process_definitions')
-        .select(
-          'id',
-          'process_key',
-          'version',
-          'name',
-          'version_tag',
-          'checksum',
-          'deployed_by',
-          'deployed_at',
-        )
+        .select(DEFINITION_COLUMNS)
         .orderBy([{ column: 'process_key' }, { column: 'version' }]);
       return processKey ? q.where({ process_key: processKey }) : q;
     });
