@@ -25,14 +25,20 @@ forEachBackend('operations (通过 退回 撤回 转办 委派 加签 减签 抄
   };
   const active = async (id: string) => (await t.engine.getInstance(id)).activeElementIds;
 
-  /** Runs an instance to the city approval step. */
-  async function toCity(): Promise<string> {
+  /** Starts an instance (version 1) and submits the clerk's form: it waits at the county review. */
+  async function toCountyReview(): Promise<string> {
     const { id } = await t.engine.startInstance('paymentApproval', {
       version: 1,
       initiator: 'clerk1',
       variables: { initiator: 'clerk1' },
     });
     await t.engine.completeTask((await task(id, 'fill')).id, { actor: 'clerk1' });
+    return id;
+  }
+
+  /** Runs an instance to the city approval step. */
+  async function toCity(): Promise<string> {
+    const id = await toCountyReview();
     const review = await task(id, 'countyReview');
     await t.engine.claimTask(review.id, { actor: 'countyA' });
     await t.engine.completeTask(review.id, { actor: 'countyA', comment: '同意' });
@@ -47,12 +53,7 @@ forEachBackend('operations (通过 退回 撤回 转办 委派 加签 减签 抄
   }
 
   it('claim: a candidate takes the task; another candidate is refused; unclaim gives it back', async function () {
-    const { id } = await t.engine.startInstance('paymentApproval', {
-      version: 1,
-      initiator: 'clerk1',
-      variables: { initiator: 'clerk1' },
-    });
-    await t.engine.completeTask((await task(id, 'fill')).id, { actor: 'clerk1' });
+    const id = await toCountyReview();
     const review = await task(id, 'countyReview');
     await t.engine.claimTask(review.id, { actor: 'countyA' });
     await assert.rejects(t.engine.claimTask(review.id, { actor: 'countyB' }), {
@@ -67,12 +68,7 @@ forEachBackend('operations (通过 退回 撤回 转办 委派 加签 减签 抄
   });
 
   it('通过 needs a comment where the step requires one', async function () {
-    const { id } = await t.engine.startInstance('paymentApproval', {
-      version: 1,
-      initiator: 'clerk1',
-      variables: { initiator: 'clerk1' },
-    });
-    await t.engine.completeTask((await task(id, 'fill')).id, { actor: 'clerk1' });
+    const id = await toCountyReview();
     const review = await task(id, 'countyReview');
     await assert.rejects(t.engine.completeTask(review.id, { actor: 'countyA' }), {
       code: 'INVALID_VARIABLES',
@@ -104,12 +100,7 @@ forEachBackend('operations (通过 退回 撤回 转办 委派 加签 减签 抄
   });
 
   it('退回 to the initiator from one branch ends both branches: resubmission runs the path again even with strategy "direct"', async function () {
-    const { id } = await t.engine.startInstance('paymentApproval', {
-      version: 1,
-      initiator: 'clerk1',
-      variables: { initiator: 'clerk1' },
-    });
-    await t.engine.completeTask((await task(id, 'fill')).id, { actor: 'clerk1' });
+    const id = await toCountyReview();
     await t.engine.completeTask((await task(id, 'countyReview')).id, { actor: 'countyB', comment: 'ok' });
     await t.engine.completeTask((await task(id, 'panel', 'm1')).id, {
       actor: 'm1',
@@ -219,12 +210,7 @@ forEachBackend('operations (通过 退回 撤回 转办 委派 加签 减签 抄
   });
 
   it('减签 removes an added signer, and a pending vote of a countersign', async function () {
-    const { id } = await t.engine.startInstance('paymentApproval', {
-      version: 1,
-      initiator: 'clerk1',
-      variables: { initiator: 'clerk1' },
-    });
-    await t.engine.completeTask((await task(id, 'fill')).id, { actor: 'clerk1' });
+    const id = await toCountyReview();
     await t.engine.completeTask((await task(id, 'countyReview')).id, { actor: 'countyA', comment: 'ok' });
     await t.engine.completeTask((await task(id, 'budgetCheck')).id, { actor: 'budget1' });
     await t.engine.completeTask((await task(id, 'panel', 'm1')).id, {
