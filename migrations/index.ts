@@ -6,6 +6,10 @@
 import type { Knex } from 'knex';
 import * as createEngineTables from './20261127090000_create_engine_tables.js';
 import * as createOrgDirectory from './20261127100000_create_org_directory.js';
+import * as addInstanceOrg from './20261128090000_add_instance_org.js';
+import * as createAuditLog from './20261128091000_create_audit_log.js';
+import * as createAuthTables from './20261128092000_create_auth_tables.js';
+import * as createTaskExtras from './20261128093000_create_task_extras.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -15,6 +19,10 @@ interface Migration {
 const migrations: ReadonlyArray<[string, Migration]> = [
   ['20261127090000_create_engine_tables', createEngineTables],
   ['20261127100000_create_org_directory', createOrgDirectory],
+  ['20261128090000_add_instance_org', addInstanceOrg],
+  ['20261128091000_create_audit_log', createAuditLog],
+  ['20261128092000_create_auth_tables', createAuthTables],
+  ['20261128093000_create_task_extras', createTaskExtras],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

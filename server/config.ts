@@ -35,6 +35,28 @@ const schema = z.object({
   BULL_STALLED_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   RELAY_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(1000),
   RECONCILE_HORIZON_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  /** Behind a reverse proxy: trust X-Forwarded-For for the client address (rate limits, audit). */
+  TRUST_PROXY: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  JSON_BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(kb|mb)$/, 'e.g. 1mb or 512kb')
+    .default('1mb'),
+  /** HS256 secret for access tokens (≥ 32 characters). Absent: a random one per process start (sessions end on restart). */
+  AUTH_JWT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  AUTH_ISSUER: z.string().trim().min(1).default('fiscal-bpm'),
+  AUTH_AUDIENCE: z.string().trim().min(1).default('fiscal-bpm-api'),
+  /** Access token and session cookie lifetime in seconds (default 15 minutes; ASVS: short-lived). */
+  AUTH_TOKEN_TTL_S: z.coerce.number().int().min(60).max(86_400).default(900),
+  /** Mark cookies Secure (and use the __Host- prefix): set true whenever the app is served over HTTPS. */
+  COOKIE_SECURE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

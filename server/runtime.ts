@@ -3,7 +3,13 @@
  * Service-task handlers come from processes/ (the fiscal content) through its registry.
  */
 import pino from 'pino';
-import { createEngine, type Engine, type ServiceHandler } from '../engine/index.js';
+import {
+  createEngine,
+  type Clock,
+  type Engine,
+  type InboxEvent,
+  type ServiceHandler,
+} from '../engine/index.js';
 import { openInfrastructure, type Infrastructure } from '../engine/adapters/index.js';
 import type { Config } from './config.js';
 import { serviceHandlers } from '../processes/handlers.js';
@@ -18,11 +24,30 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export async function openRuntime(
-  config: Config,
-  extraHandlers: Record<string, ServiceHandler> = {},
-): Promise<Runtime> {
-  const logger = pino({ level: config.LOG_LEVEL, base: { pid: process.pid } });
+export interface RuntimeOptions {
+  readonly extraHandlers?: Record<string, ServiceHandler>;
+  /** Called after each commit with the inbox events (the server fans them out). */
+  readonly onInboxEvents?: (events: InboxEvent[]) => void;
+  readonly clock?: Clock;
+}
+
+export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
+  const extraHandlers = options.extraHandlers ?? {};
+  const logger = pino({
+    level: config.LOG_LEVEL,
+    base: { pid: process.pid },
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        '*.password',
+        '*.token',
+        'password',
+        'token',
+      ],
+      censor: '[redacted]',
+    },
+  });
   const infrastructure = await openInfrastructure({
     databaseUrl: config.DATABASE_URL,
     redisUrl: config.REDIS_URL,
@@ -41,6 +66,8 @@ export async function openRuntime(
     limits: { maxBytes: config.BPMN_MAX_BYTES },
     relay: { intervalMs: config.RELAY_INTERVAL_MS, horizonMs: config.RECONCILE_HORIZON_MS },
     logger,
+    onInboxEvents: options.onInboxEvents,
+    clock: options.clock,
   });
   return {
     config,

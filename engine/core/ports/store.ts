@@ -33,6 +33,19 @@ export interface TaskQuery {
   readonly processKey?: string;
   readonly elementId?: string;
   readonly state?: TaskState;
+  /** The business key (单号) of the task's instance. */
+  readonly businessKey?: string;
+  /** Only tasks of instances whose org path starts with this prefix (an org subtree). */
+  readonly orgPathPrefix?: string;
+  readonly dueBefore?: number;
+  readonly dueAfter?: number;
+  readonly createdAfter?: number;
+  readonly createdBefore?: number;
+  /**
+   * Authorization: only tasks this user may see: assigned to them, delegated by them (owner), or unassigned with
+   * them as a candidate user. Undefined = no restriction (admins, the engine itself).
+   */
+  readonly visibleTo?: { readonly userId: string };
   readonly sortBy?: 'createdAt' | 'dueAt' | 'priority';
   readonly sortOrder?: 'asc' | 'desc';
   readonly firstResult?: number;
@@ -43,6 +56,25 @@ export interface InstanceQuery {
   readonly processKey?: string;
   readonly businessKey?: string;
   readonly status?: InstanceRecord['status'];
+  readonly initiator?: string;
+  readonly startedAfter?: number;
+  readonly startedBefore?: number;
+  /** Only instances whose org path starts with this prefix (an org subtree). */
+  readonly orgPathPrefix?: string;
+  /** Every listed variable must equal the value (instance-scope variables, compared as stored JSON). */
+  readonly variableEquals?: readonly {
+    readonly name: string;
+    readonly value: string | number | boolean | null;
+  }[];
+  /** Top-level instances only (null), or the children of one instance. */
+  readonly parentInstanceId?: string | null;
+  /**
+   * Authorization: only instances in one of these org subtrees, or that the user is involved in (started it,
+   * holds or held one of its tasks, or was copied). Undefined = no restriction.
+   */
+  readonly visibleTo?: { readonly orgPathPrefixes: readonly string[]; readonly userId: string };
+  readonly sortBy?: 'startedAt' | 'endedAt' | 'businessKey';
+  readonly sortOrder?: 'asc' | 'desc';
   readonly firstResult?: number;
   readonly maxResults?: number;
 }

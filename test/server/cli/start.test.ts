@@ -9,7 +9,7 @@ import { connectDatabase } from '../../../engine/adapters/index.js';
 const BIN = fileURLToPath(new URL('../../../bin/fiscal-bpm.js', import.meta.url));
 
 describe('cli/start (embedded default)', function () {
-  it('should migrate, seed the org directory, run the workers, and stop cleanly on SIGTERM', async function () {
+  it('should migrate, seed the demo directory, serve the API with the workers, and stop cleanly on SIGTERM', async function () {
     this.timeout(60_000);
     // given an empty folder for the SQLite file and no DATABASE_URL / REDIS_URL
     const dir = mkdtempSync(join(tmpdir(), 'fiscal-bpm-start-'));
@@ -17,6 +17,7 @@ describe('cli/start (embedded default)', function () {
       ...process.env,
       DATABASE_URL: `sqlite:${join(dir, 'fiscal.sqlite')}`,
       LOG_LEVEL: 'info',
+      PORT: '0',
     };
     delete env.REDIS_URL;
     try {
@@ -28,18 +29,23 @@ describe('cli/start (embedded default)', function () {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`start did not come up:\n${output}`)), 50_000);
         child.stdout.on('data', () => {
-          if (output.includes('engine running')) {
+          if (output.includes('is serving http://')) {
             clearTimeout(timer);
             resolve();
           }
         });
       });
+      const base = /serving (http:\/\/[^/\s]+)\//.exec(output)![1]!;
+      const health = await fetch(`${base}/healthz`);
+      assert.equal(health.status, 200);
+      const spec = (await (await fetch(`${base}/api/openapi.json`)).json()) as { openapi: string };
+      assert.equal(spec.openapi, '3.1.0');
       child.kill('SIGTERM');
       const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
 
       // then
       assert.equal(code, 0, output);
-      assert.match(output, /Org directory: \d+ orgs added/);
+      assert.match(output, /Org directory: \d+ orgs, \d+ users added/);
       const knex = connectDatabase({ url: env.DATABASE_URL! });
       try {
         const regions = await knex('orgs').where({ kind: 'region' }).count({ n: '*' }).first();

@@ -1,0 +1,4 @@
+/** Routes: (to be written). */
+import type { RouteSpec } from '../http/route.js';
+
+export const definitionRoutes: RouteSpec[] = [];

@@ -1,0 +1,21 @@
+/**
+ * `fiscal-bpm worker`: extra engine workers (service tasks, timers, routing) against the same database and
+ * Redis as the API processes. Stops on SIGINT/SIGTERM after the jobs in flight.
+ */
+import type { Config } from './config.js';
+import { openRuntime } from './runtime.js';
+import { waitForSignal } from './cli/signals.js';
+
+export async function runWorker(config: Config): Promise<number> {
+  const runtime = await openRuntime(config);
+  const stopped = waitForSignal();
+  await runtime.engine.startWorkers({
+    serviceConcurrency: config.SERVICE_CONCURRENCY,
+    sweepOnStart: runtime.infrastructure.volatileQueue,
+  });
+  runtime.logger.info({ queue: config.REDIS_URL ? 'bull' : 'in-process' }, 'fiscal-bpm worker running');
+  await stopped;
+  runtime.logger.info('stopping: finishing jobs in flight');
+  await runtime.close();
+  return 0;
+}
