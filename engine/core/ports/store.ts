@@ -33,6 +33,8 @@ export interface TaskQuery {
   readonly processKey?: string;
   readonly elementId?: string;
   readonly state?: TaskState;
+  /** One task (with `visibleTo`: the scope-checked read of a single task). */
+  readonly taskId?: string;
   /** The business key (单号) of the task's instance. */
   readonly businessKey?: string;
   /** Only tasks of instances whose org path starts with this prefix (an org subtree). */
@@ -53,6 +55,8 @@ export interface TaskQuery {
 }
 
 export interface InstanceQuery {
+  /** One instance (with `visibleTo`: the scope-checked read of a single instance). */
+  readonly instanceId?: string;
   readonly processKey?: string;
   readonly businessKey?: string;
   readonly status?: InstanceRecord['status'];
