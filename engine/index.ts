@@ -7,7 +7,11 @@ export { BpmnError } from './core/bpmn-error.js';
 export type {
   CorrelateOptions,
   CorrelationResult,
+  DefinitionStatistics,
   DeployedProcess,
+  DiagramState,
+  ElementCounts,
+  ElementStatistics,
   EngineOptions,
   InstanceView,
   Logger,

@@ -7,12 +7,20 @@ import type { WorkQueue } from '../core/ports/work-queue.js';
 import { BullWorkQueue } from './bull/bull-work-queue.js';
 import { connectDatabase, dialectOf, ensureMysqlDatabase } from './knex/connect.js';
 import { KnexProcessStore } from './knex/knex-process-store.js';
+import type { AuditOptions } from './knex/audit-log.js';
 import { InProcessWorkQueue } from './memory/in-process-work-queue.js';
 import { migrateLatest } from '../../migrations/index.js';
 
 export { BullWorkQueue, obliterateBullPrefix } from './bull/bull-work-queue.js';
 export { InProcessWorkQueue } from './memory/in-process-work-queue.js';
 export { KnexProcessStore } from './knex/knex-process-store.js';
+export {
+  appendSystemAudit,
+  type AuditContext,
+  type AuditHashAlgorithm,
+  type SystemAuditEntry,
+} from './knex/audit-log.js';
+export { verifyAuditLog, type AuditProblem, type AuditVerifyResult } from './knex/audit-verify.js';
 export { connectDatabase, dialectOf, dropMysqlDatabase, ensureMysqlDatabase } from './knex/connect.js';
 export { migrateLatest } from '../../migrations/index.js';
 
@@ -27,6 +35,10 @@ export interface InfrastructureOptions {
   readonly bull?: { lockDurationMs?: number; stalledIntervalMs?: number };
   /** Create the MySQL database when missing, and run migrations (default true). */
   readonly migrate?: boolean;
+  /** Who runs the current command (request id, user, org, roles), recorded in the audit log. */
+  readonly auditContext?: AuditOptions['auditContext'];
+  /** Hash of new audit rows: sha256 (default) or sm3. */
+  readonly auditHash?: AuditOptions['auditHash'];
 }
 
 export interface Infrastructure {
@@ -44,7 +56,10 @@ export async function openInfrastructure(options: InfrastructureOptions): Promis
     await ensureMysqlDatabase(options.databaseUrl);
   const knex = connectDatabase({ url: options.databaseUrl, poolMax: options.poolMax });
   if (options.migrate !== false) await migrateLatest(knex);
-  const store = new KnexProcessStore(knex);
+  const store = new KnexProcessStore(knex, {
+    auditContext: options.auditContext,
+    auditHash: options.auditHash,
+  });
   const queue: WorkQueue = options.redisUrl
     ? new BullWorkQueue({
         redisUrl: options.redisUrl,

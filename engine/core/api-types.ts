@@ -73,6 +73,9 @@ export interface InstanceView {
   readonly businessKey: string | null;
   readonly initiator: string | null;
   readonly parentInstanceId: string | null;
+  /** The org unit the instance belongs to (code and materialised path); null when started without one. */
+  readonly orgCode: string | null;
+  readonly orgPath: string | null;
   readonly status: InstanceRecord['status'];
   readonly endReason: string | null;
   readonly startedAt: number;
@@ -89,6 +92,8 @@ export interface StartOptions {
   readonly initiator?: string;
   /** Start this version instead of the latest. */
   readonly version?: number;
+  /** The org unit the instance belongs to (the applicant's unit); lists and counts can be scoped to its subtree. */
+  readonly org?: { readonly code: string; readonly path: string };
 }
 
 export interface CorrelateOptions {
@@ -117,4 +122,47 @@ export interface WorkerOptions {
    * due while nothing ran then fire at once, oldest first. Bull keeps its delayed jobs in Redis and needs no sweep.
    */
   readonly sweepOnStart?: boolean;
+}
+
+/** Counts per element id (elements with no count are absent). */
+export type ElementCounts = Record<string, number>;
+
+/** 流程统计: where the instances of one definition are, and what they went through. */
+export interface DefinitionStatistics {
+  readonly definitionId: string;
+  /** Instances of the definition by status (running, completed, canceled, rejected). */
+  readonly instancesByStatus: Readonly<Record<string, number>>;
+  /** Per element id, sorted by id. */
+  readonly elements: readonly ElementStatistics[];
+}
+
+export interface ElementStatistics {
+  readonly elementId: string;
+  /** Live tokens at the element (waiting tasks, timers, joins, sub-process scopes, parked incidents). */
+  readonly instances: number;
+  /** Open user tasks at the element (more than `instances` when signers were added). */
+  readonly openTasks: number;
+  /** Open incidents at the element. */
+  readonly incidents: number;
+  /** Times the element completed (history). */
+  readonly completed: number;
+}
+
+/**
+ * 流程图状态 of one instance. `returned` counts the steps that sent work back (退回, or 拒绝 to an earlier step):
+ * the element where the return was pressed; `returnedTo` counts the steps it was sent back to. A diagram marks the
+ * former as "退回" and the latter as redone.
+ */
+export interface DiagramState {
+  readonly completed: ElementCounts;
+  /** Live tokens (multi-instance bodies not counted: their inner tokens are). */
+  readonly active: ElementCounts;
+  /** Open incidents. */
+  readonly incidents: ElementCounts;
+  readonly returned: ElementCounts;
+  readonly returnedTo: ElementCounts;
+  /** Elements ended without completing (canceled by a boundary event, a return, a withdraw, termination). */
+  readonly terminated: ElementCounts;
+  /** Sequence flow id → times taken. */
+  readonly sequenceFlowsTaken: ElementCounts;
 }

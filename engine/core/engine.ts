@@ -22,7 +22,9 @@ import { evaluateExpression } from './expr/feel.js';
 import type {
   CorrelateOptions,
   CorrelationResult,
+  DefinitionStatistics,
   DeployedProcess,
+  DiagramState,
   EngineOptions,
   InstanceView,
   Logger,
@@ -86,6 +88,8 @@ interface NewInstance {
   readonly variables: Record<string, unknown>;
   readonly businessKey?: string | null;
   readonly initiator?: string | null;
+  /** The org unit the instance belongs to (call activities pass the caller's). */
+  readonly org?: { readonly code: string | null; readonly path: string | null } | null;
   readonly id?: string;
   readonly parent?: { instanceId: string; executionId: string };
   /** Extra changes committed with the start (the message that started it, the start timer that fired). */
@@ -191,6 +195,7 @@ export class Engine {
     ) {
       throw new InvalidVariablesError('businessKey must be a string of at most 255 characters');
     }
+    checkOrg(options.org);
     const started = await this.startNew({
       definition,
       process,
@@ -198,6 +203,7 @@ export class Engine {
       variables: checkVariables(options.variables, `the start of ${processKey}`),
       businessKey: options.businessKey ?? null,
       initiator: options.initiator ?? null,
+      org: options.org ?? null,
     });
     // the view is what this start just committed: no need to read it back
     return started.view ?? this.getInstance(started.id);
@@ -878,6 +884,8 @@ export class Engine {
       businessKey: i.businessKey,
       initiator: i.initiator,
       parentInstanceId: i.parentInstanceId,
+      orgCode: i.orgCode,
+      orgPath: i.orgPath,
       status: i.status,
       endReason: i.endReason,
       startedAt: i.startedAt,
@@ -889,8 +897,13 @@ export class Engine {
     };
   }
 
+  /** Instances matching every given filter (see InstanceQuery), one page; `countInstances` counts all of them. */
   async listInstances(query: InstanceQuery = {}): Promise<InstanceRecord[]> {
     return this.store.listInstances(query);
+  }
+
+  async countInstances(query: InstanceQuery = {}): Promise<number> {
+    return this.store.countInstances(query);
   }
 
   async getTask(taskId: string): Promise<TaskRecord> {
@@ -899,8 +912,27 @@ export class Engine {
     return task;
   }
 
+  /** Tasks matching every given filter (see TaskQuery; open ones unless a state is given), one page. */
   async listTasks(query: TaskQuery = {}): Promise<TaskRecord[]> {
     return this.store.listTasks(query);
+  }
+
+  async countTasks(query: TaskQuery = {}): Promise<number> {
+    return this.store.countTasks(query);
+  }
+
+  /** 流程统计: instances by status, and per element the live tokens, open tasks, open incidents and completions. */
+  async definitionStatistics(definitionId: string): Promise<DefinitionStatistics> {
+    if (!(await this.store.getDefinition(definitionId)))
+      throw new NotFoundError(`Process definition ${definitionId} does not exist`);
+    return { definitionId, ...(await this.store.definitionStatistics(definitionId)) };
+  }
+
+  /** 流程图状态: what the diagram of one instance marks (completed, active, incidents, returns, flows taken). */
+  async diagramState(instanceId: string): Promise<DiagramState> {
+    if (!(await this.store.getInstance(instanceId)))
+      throw new NotFoundError(`Process instance ${instanceId} does not exist`);
+    return this.store.diagramState(instanceId);
   }
 
   async history(instanceId: string): Promise<StoredHistoryRecord[]> {
@@ -1208,6 +1240,7 @@ export class Engine {
         variables: checkVariables(payload.variables, `the call of ${payload.processKey}`),
         businessKey: caller.businessKey,
         initiator: caller.initiator,
+        org: { code: caller.orgCode, path: caller.orgPath },
         id: payload.childInstanceId,
         parent: { instanceId: caller.id, executionId: job.executionId! },
       });
@@ -1741,6 +1774,8 @@ export class Engine {
         initiator: start.initiator ?? null,
         parentInstanceId: start.parent?.instanceId ?? null,
         parentExecutionId: start.parent?.executionId ?? null,
+        orgCode: start.org?.code ?? null,
+        orgPath: start.org?.path ?? null,
         status: 'running',
         version: 0,
         endReason: null,
@@ -2004,6 +2039,25 @@ function checkComment(comment: unknown): string | null {
   return trimmed.length > 0 ? trimmed : null;
 }
 
+/** The org of a start: a code of at most 32 characters and a path of at most 255 (the column sizes). */
+function checkOrg(org: StartOptions['org']): void {
+  if (org === undefined) return;
+  if (
+    typeof org !== 'object' ||
+    org === null ||
+    typeof org.code !== 'string' ||
+    org.code.length === 0 ||
+    org.code.length > 32 ||
+    typeof org.path !== 'string' ||
+    org.path.length === 0 ||
+    org.path.length > 255
+  ) {
+    throw new InvalidVariablesError(
+      'org must be { code, path }: a code of 1 to 32 characters and a path of 1 to 255 characters',
+    );
+  }
+}
+
 function queueOf(job: JobRecord): QueueName {
   if (job.kind === 'service') return 'service';
   if (job.kind === 'task-deadline') return 'timer';
@@ -2023,6 +2077,8 @@ function viewOf(changes: ChangeSet, definitionVersion: number): InstanceView {
     businessKey: i.businessKey,
     initiator: i.initiator,
     parentInstanceId: i.parentInstanceId,
+    orgCode: i.orgCode,
+    orgPath: i.orgPath,
     status: i.status,
     endReason: i.endReason,
     startedAt: i.startedAt,

@@ -3,6 +3,7 @@
  * commit, guarded by the instance version; database errors that mean "try again" become TransientStoreError.
  */
 import type { Knex } from 'knex';
+import type { DefinitionStatistics, DiagramState } from '../../core/api-types.js';
 import { ConcurrencyError, TransientStoreError } from '../../core/errors.js';
 import type { InstanceQuery, ProcessStore, TaskQuery } from '../../core/ports/store.js';
 import type {
@@ -42,6 +43,15 @@ import {
   taskFromRow,
   taskToRow,
 } from './rows.js';
+import {
+  countOf,
+  filterInstances,
+  filterTasks,
+  orderAndPageInstances,
+  orderAndPageTasks,
+} from './query-filters.js';
+import { definitionStatistics, diagramState } from './statistics.js';
+import { appendCommitAudit, appendDeployAudit, type AuditOptions } from './audit-log.js';
 
 /** The columns of a definition without its XML (lists and key lookups never need the file). */
 const DEFINITION_COLUMNS = [
@@ -59,7 +69,11 @@ const DEFINITION_COLUMNS = [
 const BATCH = 100;
 
 export class KnexProcessStore implements ProcessStore {
-  constructor(readonly knex: Knex) {}
+  /** `options`: the audit context source and hash (audit-log.ts); absent, rows name the history actor only. */
+  constructor(
+    readonly knex: Knex,
+    private readonly options: AuditOptions = {},
+  ) {}
 
   // definitions //////
 
@@ -209,6 +223,7 @@ export class KnexProcessStore implements ProcessStore {
           'history_events',
           cs.history.map((h, idx) => historyToRow(cs.instance.id, cs.instance.version, idx, h)),
         );
+        await appendCommitAudit(trx, cs, this.options);
       }),
     );
   }
@@ -235,6 +250,7 @@ export class KnexProcessStore implements ProcessStore {
           .update({ state: 'canceled', updated_at: dbTime(definition.deployedAt) });
         await insertAll(trx, 'event_subscriptions', starts.subscriptions.map(subscriptionToRow));
         await insertAll(trx, 'jobs', starts.jobs.map(jobToRow));
+        await appendDeployAudit(trx, definition, this.options);
       }),
     );
   }
@@ -355,14 +371,15 @@ export class KnexProcessStore implements ProcessStore {
   }
 
   async listInstances(query: InstanceQuery): Promise<InstanceRecord[]> {
-    const rows = await this.guard(() => {
-      const q = this.knex('process_instances').orderBy('started_at', 'desc').orderBy('id');
-      if (query.processKey) q.where({ process_key: query.processKey });
-      if (query.businessKey) q.where({ business_key: query.businessKey });
-      if (query.status) q.where({ status: query.status });
-      return q.offset(query.firstResult ?? 0).limit(Math.min(query.maxResults ?? 100, 1000));
-    });
+    const rows = await this.guard(() =>
+      orderAndPageInstances(filterInstances(this.knex, query).select('i.*'), query),
+    );
     return rows.map(instanceFromRow);
+  }
+
+  async countInstances(query: InstanceQuery): Promise<number> {
+    const row = await this.guard(() => filterInstances(this.knex, query).count('* as n').first());
+    return countOf(row);
   }
 
   async findTaskInstanceId(taskId: string): Promise<string | undefined> {
@@ -380,41 +397,15 @@ export class KnexProcessStore implements ProcessStore {
   }
 
   async listTasks(query: TaskQuery): Promise<TaskRecord[]> {
-    const rows = await this.guard(() => {
-      const q = this.knex('user_tasks as t').select('t.*');
-      q.where('t.state', query.state ?? 'created');
-      if (query.instanceId) q.where('t.instance_id', query.instanceId);
-      if (query.processKey) q.where('t.process_key', query.processKey);
-      if (query.elementId) q.where('t.element_id', query.elementId);
-      const roles = query.candidateRoles ?? [];
-      if (query.assignee !== undefined || query.candidateUser !== undefined || roles.length > 0) {
-        q.where((who) => {
-          if (query.assignee !== undefined) who.orWhere('t.assignee', query.assignee);
-          if (query.candidateUser !== undefined || roles.length > 0) {
-            who.orWhereExists((c) => {
-              c.select(this.knex.raw('1'))
-                .from('task_candidates as c')
-                .whereRaw('c.task_id = t.id')
-                .andWhere((k) => {
-                  if (query.candidateUser !== undefined)
-                    k.orWhere({ 'c.kind': 'user', 'c.value': query.candidateUser });
-                  if (roles.length > 0)
-                    k.orWhere((r) => r.where('c.kind', 'role').whereIn('c.value', [...roles]));
-                });
-            });
-          }
-        });
-      }
-      const column = { createdAt: 't.created_at', dueAt: 't.due_at', priority: 't.priority' }[
-        query.sortBy ?? 'createdAt'
-      ];
-      return q
-        .orderBy(column, query.sortOrder ?? 'asc')
-        .orderBy('t.id')
-        .offset(query.firstResult ?? 0)
-        .limit(Math.min(query.maxResults ?? 100, 1000));
-    });
+    const rows = await this.guard(() =>
+      orderAndPageTasks(filterTasks(this.knex, query).select('t.*'), query),
+    );
     return this.withCandidates(rows);
+  }
+
+  async countTasks(query: TaskQuery): Promise<number> {
+    const row = await this.guard(() => filterTasks(this.knex, query).count('* as n').first());
+    return countOf(row);
   }
 
   async getJob(jobId: string): Promise<JobRecord | undefined> {
@@ -507,6 +498,14 @@ export class KnexProcessStore implements ProcessStore {
         .where({ instance_id: instanceId, type: 'ELEMENT_COMPLETED' }),
     );
     return rows.map((r: { element_id: string }) => r.element_id).sort();
+  }
+
+  async definitionStatistics(definitionId: string): Promise<Omit<DefinitionStatistics, 'definitionId'>> {
+    return this.guard(() => definitionStatistics(this.knex, definitionId));
+  }
+
+  async diagramState(instanceId: string): Promise<DiagramState> {
+    return this.guard(() => diagramState(this.knex, instanceId));
   }
 
   // outbox //////

@@ -9,6 +9,7 @@
  *   the executor re-runs the whole command.
  * - Reads outside a command see committed data only (READ COMMITTED).
  */
+import type { DefinitionStatistics, DiagramState } from '../api-types.js';
 import type {
   CarbonCopyRecord,
   ChangeSet,
@@ -32,23 +33,30 @@ export interface TaskQuery {
   readonly instanceId?: string;
   readonly processKey?: string;
   readonly elementId?: string;
+  /** One state; without `state` and `states` only open (`created`) tasks are listed. */
   readonly state?: TaskState;
+  /** Any of these states (e.g. `['completed', 'canceled']` for task history); ignored when `state` is given. */
+  readonly states?: readonly TaskState[];
+  /** Tasks completed by this user (已办). */
+  readonly completedBy?: string;
   /** One task (with `visibleTo`: the scope-checked read of a single task). */
   readonly taskId?: string;
   /** The business key (单号) of the task's instance. */
   readonly businessKey?: string;
   /** Only tasks of instances whose org path starts with this prefix (an org subtree). */
   readonly orgPathPrefix?: string;
+  /** Time bounds are inclusive (epoch ms). */
   readonly dueBefore?: number;
   readonly dueAfter?: number;
   readonly createdAfter?: number;
   readonly createdBefore?: number;
   /**
-   * Authorization: only tasks this user may see: assigned to them, delegated by them (owner), or unassigned with
-   * them as a candidate user. Undefined = no restriction (admins, the engine itself).
+   * Authorization: only tasks this user may see: assigned to them, delegated by them (owner), completed by them, or
+   * unassigned with them as a candidate user. Undefined = no restriction (admins, the engine itself).
    */
   readonly visibleTo?: { readonly userId: string };
-  readonly sortBy?: 'createdAt' | 'dueAt' | 'priority';
+  /** Default `createdAt` ascending; ties are broken by id, so paging is stable. */
+  readonly sortBy?: 'createdAt' | 'dueAt' | 'priority' | 'endedAt';
   readonly sortOrder?: 'asc' | 'desc';
   readonly firstResult?: number;
   readonly maxResults?: number;
@@ -61,6 +69,7 @@ export interface InstanceQuery {
   readonly businessKey?: string;
   readonly status?: InstanceRecord['status'];
   readonly initiator?: string;
+  /** Time bounds are inclusive (epoch ms). */
   readonly startedAfter?: number;
   readonly startedBefore?: number;
   /** Only instances whose org path starts with this prefix (an org subtree). */
@@ -77,6 +86,7 @@ export interface InstanceQuery {
    * holds or held one of its tasks, or was copied). Undefined = no restriction.
    */
   readonly visibleTo?: { readonly orgPathPrefixes: readonly string[]; readonly userId: string };
+  /** Default `startedAt` descending (newest first); ties are broken by id, so paging is stable. */
   readonly sortBy?: 'startedAt' | 'endedAt' | 'businessKey';
   readonly sortOrder?: 'asc' | 'desc';
   readonly firstResult?: number;
@@ -103,10 +113,14 @@ export interface ProcessStore {
   // reads
   getInstance(instanceId: string): Promise<InstanceRecord | undefined>;
   listInstances(query: InstanceQuery): Promise<InstanceRecord[]>;
+  /** How many instances match (the same filters as listInstances, no paging). */
+  countInstances(query: InstanceQuery): Promise<number>;
   getTask(taskId: string): Promise<TaskRecord | undefined>;
   /** The instance a task belongs to (one cheap lookup before a command). */
   findTaskInstanceId(taskId: string): Promise<string | undefined>;
   listTasks(query: TaskQuery): Promise<TaskRecord[]>;
+  /** How many tasks match (the same filters as listTasks, no paging). */
+  countTasks(query: TaskQuery): Promise<number>;
   getJob(jobId: string): Promise<JobRecord | undefined>;
   listCarbonCopies(query: {
     userId?: string;
@@ -152,6 +166,10 @@ export interface ProcessStore {
   loadVariables(instanceId: string): Promise<Record<string, unknown>>;
   listHistory(instanceId: string): Promise<StoredHistoryRecord[]>;
   completedElementIds(instanceId: string): Promise<string[]>;
+  /** Instances by status, and per element of the definition's instances: tokens, open tasks, open incidents, completions. */
+  definitionStatistics(definitionId: string): Promise<Omit<DefinitionStatistics, 'definitionId'>>;
+  /** What the diagram of one instance shows: counts per element (and per flow) from tokens, incidents and history. */
+  diagramState(instanceId: string): Promise<DiagramState>;
 
   // outbox
   /** Pending jobs never published whose last change is older than `olderThan`. */

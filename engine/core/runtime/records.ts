@@ -14,6 +14,9 @@ export interface InstanceRecord {
   /** Set on instances started by a call activity: the caller and its waiting token. */
   parentInstanceId: string | null;
   parentExecutionId: string | null;
+  /** The org unit the instance belongs to (its code and materialised path); null when started without one. */
+  orgCode: string | null;
+  orgPath: string | null;
   status: InstanceStatus;
   /** Optimistic lock: every commit moves it by one. */
   version: number;

@@ -1,0 +1,184 @@
+/**
+ * The WHERE and ORDER BY of instance and task queries, in SQL on both MySQL/MariaDB and SQLite. Lists and counts
+ * share one filter so a count always equals the length of the unpaged list; nothing is filtered in JavaScript
+ * after a LIMIT.
+ */
+import type { Knex } from 'knex';
+import type { InstanceQuery, TaskQuery } from '../../core/ports/store.js';
+import { dbTime } from './rows.js';
+
+/** Rows per page when the query gives no `maxResults`, and the most a page may hold. */
+export const DEFAULT_PAGE = 100;
+export const MAX_PAGE = 1000;
+
+/** `column LIKE 'prefix%'` with the prefix taken literally (`!` escapes `%`, `_` and itself on both dialects). */
+export function whereStartsWith(q: Knex.QueryBuilder, column: string, prefix: string): Knex.QueryBuilder {
+  const escaped = prefix.replace(/[!%_]/g, (c) => `!${c}`);
+  return q.whereRaw(`?? LIKE ? ESCAPE '!'`, [column, `${escaped}%`]);
+}
+
+function orWhereStartsWith(q: Knex.QueryBuilder, column: string, prefix: string): Knex.QueryBuilder {
+  const escaped = prefix.replace(/[!%_]/g, (c) => `!${c}`);
+  return q.orWhereRaw(`?? LIKE ? ESCAPE '!'`, [column, `${escaped}%`]);
+}
+
+function isMysql(knex: Knex): boolean {
+  const client = (knex.client as { config?: { client?: unknown } }).config?.client;
+  return typeof client === 'string' && client.startsWith('mysql');
+}
+
+/** `process_instances as i` narrowed by every filter of the query (no order, no paging). */
+export function filterInstances(knex: Knex, query: InstanceQuery): Knex.QueryBuilder {
+  const q = knex('process_instances as i');
+  if (query.instanceId !== undefined) q.where('i.id', query.instanceId);
+  if (query.processKey !== undefined) q.where('i.process_key', query.processKey);
+  if (query.businessKey !== undefined) q.where('i.business_key', query.businessKey);
+  if (query.status !== undefined) q.where('i.status', query.status);
+  if (query.initiator !== undefined) q.where('i.initiator', query.initiator);
+  if (query.startedAfter !== undefined) q.where('i.started_at', '>=', dbTime(query.startedAfter));
+  if (query.startedBefore !== undefined) q.where('i.started_at', '<=', dbTime(query.startedBefore));
+  if (query.orgPathPrefix !== undefined) whereStartsWith(q, 'i.org_path', query.orgPathPrefix);
+  if (query.parentInstanceId === null) q.whereNull('i.parent_instance_id');
+  else if (query.parentInstanceId !== undefined) q.where('i.parent_instance_id', query.parentInstanceId);
+  // stored JSON text, compared byte for byte (MySQL's default collation would ignore case and trailing spaces)
+  const valueEquals = isMysql(knex) ? 'CAST(v.value_json AS BINARY) = CAST(? AS BINARY)' : 'v.value_json = ?';
+  for (const { name, value } of query.variableEquals ?? []) {
+    q.whereExists((v) =>
+      v
+        .select(knex.raw('1'))
+        .from('variables as v')
+        .whereRaw('v.instance_id = i.id')
+        .whereRaw('v.scope_id = i.id')
+        .where('v.name', name)
+        .whereRaw(valueEquals, [JSON.stringify(value)]),
+    );
+  }
+  const visible = query.visibleTo;
+  if (visible !== undefined) {
+    const user = visible.userId;
+    q.where((w) => {
+      for (const prefix of visible.orgPathPrefixes) orWhereStartsWith(w, 'i.org_path', prefix);
+      w.orWhere('i.initiator', user);
+      // holds or held one of its tasks (assigned, delegated it, completed it)
+      w.orWhereExists((t) =>
+        t
+          .select(knex.raw('1'))
+          .from('user_tasks as t')
+          .whereRaw('t.instance_id = i.id')
+          .andWhere((who) =>
+            who.where('t.assignee', user).orWhere('t.owner', user).orWhere('t.completed_by', user),
+          ),
+      );
+      // is or was a candidate of one of its tasks
+      w.orWhereExists((c) =>
+        c
+          .select(knex.raw('1'))
+          .from('task_candidates as c')
+          .join('user_tasks as ct', 'ct.id', 'c.task_id')
+          .whereRaw('ct.instance_id = i.id')
+          .where({ 'c.kind': 'user', 'c.value': user }),
+      );
+      // was copied (抄送)
+      w.orWhereExists((cc) =>
+        cc
+          .select(knex.raw('1'))
+          .from('carbon_copies as cc')
+          .whereRaw('cc.instance_id = i.id')
+          .where('cc.user_id', user),
+      );
+    });
+  }
+  return q;
+}
+
+/** The ORDER BY and paging of an instance list (default: newest first). */
+export function orderAndPageInstances(q: Knex.QueryBuilder, query: InstanceQuery): Knex.QueryBuilder {
+  const column = { startedAt: 'i.started_at', endedAt: 'i.ended_at', businessKey: 'i.business_key' }[
+    query.sortBy ?? 'startedAt'
+  ];
+  return page(q.orderBy(column, query.sortOrder ?? 'desc').orderBy('i.id', 'asc'), query);
+}
+
+/** `user_tasks as t` narrowed by every filter of the query (no order, no paging). */
+export function filterTasks(knex: Knex, query: TaskQuery): Knex.QueryBuilder {
+  const q = knex('user_tasks as t');
+  if (query.state !== undefined) q.where('t.state', query.state);
+  else if (query.states !== undefined) q.whereIn('t.state', [...query.states]);
+  else q.where('t.state', 'created');
+  if (query.taskId !== undefined) q.where('t.id', query.taskId);
+  if (query.instanceId !== undefined) q.where('t.instance_id', query.instanceId);
+  if (query.processKey !== undefined) q.where('t.process_key', query.processKey);
+  if (query.elementId !== undefined) q.where('t.element_id', query.elementId);
+  if (query.completedBy !== undefined) q.where('t.completed_by', query.completedBy);
+  if (query.dueAfter !== undefined) q.where('t.due_at', '>=', dbTime(query.dueAfter));
+  if (query.dueBefore !== undefined) q.where('t.due_at', '<=', dbTime(query.dueBefore));
+  if (query.createdAfter !== undefined) q.where('t.created_at', '>=', dbTime(query.createdAfter));
+  if (query.createdBefore !== undefined) q.where('t.created_at', '<=', dbTime(query.createdBefore));
+  if (query.businessKey !== undefined || query.orgPathPrefix !== undefined) {
+    q.join('process_instances as i', 'i.id', 't.instance_id');
+    if (query.businessKey !== undefined) q.where('i.business_key', query.businessKey);
+    if (query.orgPathPrefix !== undefined) whereStartsWith(q, 'i.org_path', query.orgPathPrefix);
+  }
+  const roles = query.candidateRoles ?? [];
+  if (query.assignee !== undefined || query.candidateUser !== undefined || roles.length > 0) {
+    q.where((who) => {
+      if (query.assignee !== undefined) who.orWhere('t.assignee', query.assignee);
+      if (query.candidateUser !== undefined || roles.length > 0) {
+        who.orWhereExists((c) => {
+          c.select(knex.raw('1'))
+            .from('task_candidates as c')
+            .whereRaw('c.task_id = t.id')
+            .andWhere((k) => {
+              if (query.candidateUser !== undefined)
+                k.orWhere({ 'c.kind': 'user', 'c.value': query.candidateUser });
+              if (roles.length > 0)
+                k.orWhere((r) => r.where('c.kind', 'role').whereIn('c.value', [...roles]));
+            });
+        });
+      }
+    });
+  }
+  if (query.visibleTo !== undefined) {
+    const user = query.visibleTo.userId;
+    q.where((w) =>
+      w
+        .where('t.assignee', user)
+        .orWhere('t.owner', user)
+        .orWhere('t.completed_by', user)
+        .orWhere((open) =>
+          open
+            .whereNull('t.assignee')
+            .whereExists((c) =>
+              c
+                .select(knex.raw('1'))
+                .from('task_candidates as c')
+                .whereRaw('c.task_id = t.id')
+                .where({ 'c.kind': 'user', 'c.value': user }),
+            ),
+        ),
+    );
+  }
+  return q;
+}
+
+/** The ORDER BY and paging of a task list (default: oldest first). */
+export function orderAndPageTasks(q: Knex.QueryBuilder, query: TaskQuery): Knex.QueryBuilder {
+  const column = {
+    createdAt: 't.created_at',
+    dueAt: 't.due_at',
+    priority: 't.priority',
+    endedAt: 't.ended_at',
+  }[query.sortBy ?? 'createdAt'];
+  return page(q.orderBy(column, query.sortOrder ?? 'asc').orderBy('t.id', 'asc'), query);
+}
+
+/** The number a `count(* as n)` row holds (MySQL returns a string or bigint, SQLite a number). */
+export function countOf(row: unknown): number {
+  return Number((row as { n?: unknown } | undefined)?.n ?? 0);
+}
+
+function page(q: Knex.QueryBuilder, query: { firstResult?: number; maxResults?: number }): Knex.QueryBuilder {
+  const first = Math.max(0, Math.floor(query.firstResult ?? 0));
+  const max = Math.min(Math.max(0, Math.floor(query.maxResults ?? DEFAULT_PAGE)), MAX_PAGE);
+  return q.offset(first).limit(max);
+}
