@@ -13,7 +13,7 @@ import { mountApiDocs } from './http/api-docs.js';
 import { requestLog } from './http/request-log.js';
 import type { RouteSpec } from './http/route.js';
 import { apiRoutes } from './routes/index.js';
-import { mountOps } from './ops/index.js';
+import { mountOps, requestMetrics } from './ops/index.js';
 import { mountEvents } from './events/sse.js';
 import type { AppServices } from './services.js';
 
@@ -22,6 +22,7 @@ export const API_VERSION = '0.1.0';
 export function createApp(services: AppServices, routes: readonly RouteSpec[] = apiRoutes): Koa {
   const app = new Koa({ proxy: services.config.TRUST_PROXY });
   app.use(requestLog(services.logger));
+  app.use(requestMetrics(services));
   app.use(async (ctx, next) => {
     try {
       await next();
@@ -60,6 +61,8 @@ export function createApp(services: AppServices, routes: readonly RouteSpec[] = 
       encoding: 'utf-8',
       // the raw text is kept for routes that read XML themselves
       onError: (err) => {
+        // over JSON_BODY_LIMIT: 413 PAYLOAD_TOO_LARGE (toApiError), not "invalid JSON"
+        if ((err as { status?: unknown }).status === 413) throw err;
         throw new ApiError(
           400,
           'INVALID_JSON',

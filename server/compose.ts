@@ -5,10 +5,11 @@
 import { OrgDirectory } from '../processes/org/org-directory.js';
 import { TokenAuthenticator, cookieNames } from './auth/authenticator.js';
 import { PrincipalLoader } from './auth/principal-loader.js';
+import { openAccounts } from './auth/accounts.js';
 import { TokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
-import { InProcessInboxEventBus } from './events/bus.js';
-import { PassThroughIdempotency } from './http/idempotency.js';
+import { openInboxEventBus } from './events/bus.js';
+import { KnexIdempotencyStore } from './http/idempotency.js';
 import { openRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 import type { AppServices, InboxEventBus } from './services.js';
 
@@ -25,10 +26,14 @@ export async function openServerRuntime(
   config: Config,
   options: Omit<RuntimeOptions, 'onInboxEvents'> & { now?: () => number } = {},
 ): Promise<ServerRuntime> {
-  const bus: InboxEventBus = new InProcessInboxEventBus();
+  // Redis pub/sub when REDIS_URL is set, so every API process streams every user's events
+  const bus: InboxEventBus = await openInboxEventBus(config);
   const runtime = await openRuntime(config, {
     ...options,
     onInboxEvents: (events) => void bus.publish(events).catch(() => undefined),
+  }).catch(async (err: unknown) => {
+    await bus.close();
+    throw err;
   });
   const now = options.now ?? (() => (options.clock ? options.clock.now() : Date.now()));
   const tokens = new TokenService({
@@ -38,6 +43,8 @@ export async function openServerRuntime(
     ttlSeconds: config.AUTH_TOKEN_TTL_S,
   });
   const principals = new PrincipalLoader(runtime.infrastructure.knex);
+  const { knex } = runtime.infrastructure;
+  const accounts = openAccounts({ config, knex, tokens, principals, now, logger: runtime.logger });
   const services: AppServices = {
     config,
     engine: runtime.engine,
@@ -46,8 +53,10 @@ export async function openServerRuntime(
     logger: runtime.logger,
     orgs: new OrgDirectory(runtime.infrastructure.knex),
     auth: new TokenAuthenticator(tokens, principals, cookieNames(config.COOKIE_SECURE), now),
+    principals,
+    accounts,
     events: bus,
-    idempotency: new PassThroughIdempotency(),
+    idempotency: new KnexIdempotencyStore(runtime.infrastructure.knex, now),
     now,
   };
   return {
@@ -56,6 +65,7 @@ export async function openServerRuntime(
     tokens,
     principals,
     async close() {
+      await accounts.close();
       await services.events.close();
       await runtime.close();
     },

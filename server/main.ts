@@ -9,6 +9,7 @@ import { openServerRuntime, type ServerRuntime } from './compose.js';
 import { createApp } from './app.js';
 import { seedOrgDirectory } from '../processes/org/seed-org-directory.js';
 import { deployBundledProcesses } from './cli/bundled-processes.js';
+import { seedAccounts } from './cli/seed.js';
 import { waitForSignal } from './cli/signals.js';
 
 export async function runServer(config: Config, out: (line: string) => void): Promise<number> {
@@ -16,6 +17,8 @@ export async function runServer(config: Config, out: (line: string) => void): Pr
   const { runtime } = server;
   const seeded = await seedOrgDirectory(runtime.infrastructure.knex, { demo: true });
   if (seeded.orgs > 0) out(`Org directory: ${seeded.orgs} orgs, ${seeded.users} users added`);
+  // demo password for demo users without one (DEMO_LOGINS), then the ADMIN_USER_ID administrator
+  await seedAccounts(config, runtime.infrastructure.knex, out, { demo: true });
   await deployBundledProcesses(runtime, out);
   const stopped = waitForSignal();
   await runtime.engine.startWorkers({

@@ -12,6 +12,7 @@ import {
 } from '../engine/index.js';
 import { openInfrastructure, type Infrastructure } from '../engine/adapters/index.js';
 import type { Config } from './config.js';
+import { currentRequest } from './http/request-context.js';
 import { serviceHandlers } from '../processes/handlers.js';
 import { OrgDirectory } from '../processes/org/org-directory.js';
 import { OrgTaskRouter } from '../processes/org/org-task-router.js';
@@ -57,6 +58,8 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       lockDurationMs: config.BULL_LOCK_DURATION_MS,
       stalledIntervalMs: config.BULL_STALLED_INTERVAL_MS,
     },
+    auditContext: currentRequest,
+    auditHash: config.AUDIT_HASH,
   });
   const engine = createEngine({
     store: infrastructure.store,

@@ -10,6 +10,8 @@ import type { Infrastructure } from '../engine/adapters/index.js';
 import type { OrgDirectory } from '../processes/org/org-directory.js';
 import type { Config } from './config.js';
 import type { Principal } from './auth/principal.js';
+import type { PrincipalLoader } from './auth/principal-loader.js';
+import type { Accounts } from './auth/accounts.js';
 
 /** Signs in, and turns a request's cookie or bearer token into a Principal. */
 export interface Authenticator {
@@ -43,6 +45,10 @@ export interface AppServices {
   readonly logger: pino.Logger;
   readonly orgs: OrgDirectory;
   readonly auth: Authenticator;
+  /** Loads principals per request; `invalidate(userId)` after any change to a user. */
+  readonly principals: PrincipalLoader;
+  /** Sign-in, sessions, passwords, login throttle and user administration. */
+  readonly accounts: Accounts;
   readonly events: InboxEventBus;
   readonly idempotency: IdempotencyStore;
   /** Epoch milliseconds (the engine's clock in tests). */

@@ -4,10 +4,15 @@
  */
 import type { Config } from './config.js';
 import { openRuntime } from './runtime.js';
+import { openInboxEventBus } from './events/bus.js';
 import { waitForSignal } from './cli/signals.js';
 
 export async function runWorker(config: Config): Promise<number> {
-  const runtime = await openRuntime(config);
+  // routing and timers committed here notify the browsers too (through Redis when REDIS_URL is set)
+  const bus = await openInboxEventBus(config);
+  const runtime = await openRuntime(config, {
+    onInboxEvents: (events) => void bus.publish(events).catch(() => undefined),
+  });
   const stopped = waitForSignal();
   await runtime.engine.startWorkers({
     serviceConcurrency: config.SERVICE_CONCURRENCY,
@@ -17,5 +22,6 @@ export async function runWorker(config: Config): Promise<number> {
   await stopped;
   runtime.logger.info('stopping: finishing jobs in flight');
   await runtime.close();
+  await bus.close();
   return 0;
 }

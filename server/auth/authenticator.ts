@@ -2,7 +2,8 @@
  * Request authentication: a bearer token (API clients) or the session cookie (the browser), verified by
  * TokenService, then the principal loaded fresh from the directory (briefly cached). Cookie sessions must send
  * the CSRF token (double submit: the `fbpm_csrf` cookie echoed in `X-CSRF-Token`) and a same-origin Origin on
- * unsafe methods; bearer requests are not exposed to CSRF.
+ * unsafe methods; bearer requests are not exposed to CSRF. A password change or reset ends every session
+ * issued before it (the token's `iat` is compared with the credential's change time).
  */
 import { timingSafeEqual } from 'node:crypto';
 import type Koa from 'koa';
@@ -48,8 +49,12 @@ export class TokenAuthenticator implements Authenticator {
     }
     const verified = await this.tokens.verify(token, this.now());
     if ('refused' in verified) throw errors.unauthenticated(verified.refused);
-    const principal = await this.principals.load(verified.userId, this.now());
-    if (!principal) throw errors.unauthenticated('user disabled or unknown');
+    const loaded = await this.principals.load(verified.userId, this.now());
+    if (!loaded) throw errors.unauthenticated('user disabled or unknown');
+    const { passwordChangedAt, ...principal } = loaded;
+    // tokens carry whole seconds: one issued in the second of the change (the new session) stays valid
+    if (passwordChangedAt !== undefined && verified.issuedAt < Math.floor(passwordChangedAt / 1000) * 1000)
+      throw errors.unauthenticated('session ended by a password change');
     return { ...principal, via };
   }
 
@@ -65,7 +70,8 @@ export class TokenAuthenticator implements Authenticator {
         header: 'X-CSRF-Token',
       });
     const origin = ctx.get('Origin');
-    if (origin && origin !== ctx.origin)
+    // koa 3's ctx.origin is the request's Origin header: compare with the server's own scheme and host
+    if (origin && origin !== `${ctx.protocol}://${ctx.host}`)
       throw errors.forbidden('请求来源不被允许', `Origin ${origin} is not allowed`, { header: 'Origin' });
     const site = ctx.get('Sec-Fetch-Site');
     if (site && site !== 'same-origin' && site !== 'none')

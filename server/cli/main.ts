@@ -7,6 +7,8 @@ import { ConfigError, loadConfig } from '../config.js';
 import { runValidate } from './validate.js';
 import { runDeploy } from './deploy.js';
 import { runStart } from './start.js';
+import { AUDIT_USAGE, runAudit } from './audit.js';
+import { runAccountCli } from './user.js';
 
 const USAGE = `fiscal-bpm <command> [options]
 
@@ -15,7 +17,13 @@ Commands:
   worker                run extra engine workers against the same database and Redis
   migrate               bring the database schema to the latest version
   validate <file.bpmn>… check BPMN files; prints "OK <file>" or one line per problem; exit 1 on problems
-  deploy <file.bpmn>…   validate and deploy BPMN files as new process versions
+  deploy [--dry-run] <file.bpmn>…
+                        validate and deploy BPMN files as new process versions, printing what changed;
+                        --dry-run prints the changes and deploys nothing
+  audit verify          recompute the audit log's hash chains (--chain <id> for one); exit 1 on a broken row
+  seed [--demo]         add the org directory (with --demo the demo users and their password) and the
+                        ADMIN_USER_ID administrator; see seed --help
+  user create <id> …    add a user who can sign in; user password <id> sets a password; see user --help
 
 Environment: DATABASE_URL (mysql://… or a SQLite path; default data/fiscal-bpm.sqlite),
 REDIS_URL (redis://…; default: in-process queue), QUEUE_PREFIX, SERVICE_CONCURRENCY, LOG_LEVEL.`;
@@ -23,12 +31,18 @@ REDIS_URL (redis://…; default: in-process queue), QUEUE_PREFIX, SERVICE_CONCUR
 export async function main(argv: string[]): Promise<number> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const err = (line: string) => process.stderr.write(`${line}\n`);
+  // `user` and `seed` parse their own options (user.ts, seed.ts)
+  if (argv[0] === 'user' || argv[0] === 'seed') return runAccountCli(argv[0], argv.slice(1), out, err);
   let parsed;
   try {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { help: { type: 'boolean', short: 'h' } },
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        chain: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+      },
     });
   } catch (e) {
     err((e as Error).message);
@@ -36,6 +50,10 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const [command, ...rest] = parsed.positionals;
+  if (parsed.values.help && command === 'audit') {
+    out(AUDIT_USAGE);
+    return 0;
+  }
   if (parsed.values.help || !command) {
     out(USAGE);
     return command || parsed.values.help ? 0 : 2;
@@ -49,7 +67,9 @@ export async function main(argv: string[]): Promise<number> {
         }
         return await runValidate(rest, out);
       case 'deploy':
-        return await runDeploy(loadConfig(), rest, out, err);
+        return await runDeploy(loadConfig(), rest, out, err, { dryRun: parsed.values['dry-run'] === true });
+      case 'audit':
+        return await runAudit(loadConfig(), rest, { chain: parsed.values.chain }, out, err);
       case 'migrate':
       case 'start':
       case 'worker':

@@ -81,7 +81,16 @@ async function handle(ctx: Koa.Context, route: RouteSpec, services: AppServices)
         'Idempotency-Key must be 1–128 visible ASCII characters',
       );
     const fingerprint = createHash('sha256')
-      .update(JSON.stringify([ctx.method, ctx.path, ctx.querystring, rawBody ?? null]))
+      .update(
+        JSON.stringify([
+          ctx.method,
+          ctx.path,
+          ctx.querystring,
+          rawBody ?? null,
+          // uploads are parsed inside the handler: their size stands in for their bytes
+          ctx.is('multipart') ? ctx.get('Content-Length') : null,
+        ]),
+      )
       .digest('hex');
     const outcome = await services.idempotency.run(
       { userId: principal.userId, key, method: ctx.method, path: ctx.path, fingerprint },
