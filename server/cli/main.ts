@@ -1,6 +1,6 @@
 /**
- * The `fiscal-bpm` command line: start, worker, migrate, validate, deploy. Prints plain lines, never a
- * stack trace for bad input; returns the exit code.
+ * The `fiscal-bpm` command line: start, worker, migrate, validate, deploy, audit, seed, user. Prints plain
+ * lines, never a stack trace for bad input; returns the exit code. `<command> --help` explains one command.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
@@ -13,7 +13,7 @@ import { runAccountCli } from './user.js';
 const USAGE = `fiscal-bpm <command> [options]
 
 Commands:
-  start                 migrate the database, deploy processes/, run the engine workers (embedded by default)
+  start                 migrate, seed the demo directory, deploy processes/, serve the API and run the workers
   worker                run extra engine workers against the same database and Redis
   migrate               bring the database schema to the latest version
   validate <file.bpmn>… check BPMN files; prints "OK <file>" or one line per problem; exit 1 on problems
@@ -26,7 +26,34 @@ Commands:
   user create <id> …    add a user who can sign in; user password <id> sets a password; see user --help
 
 Environment: DATABASE_URL (mysql://… or a SQLite path; default data/fiscal-bpm.sqlite),
-REDIS_URL (redis://…; default: in-process queue), QUEUE_PREFIX, SERVICE_CONCURRENCY, LOG_LEVEL.`;
+REDIS_URL (redis://…; default: in-process queue), PORT, HOST, QUEUE_PREFIX, SERVICE_CONCURRENCY, LOG_LEVEL
+and the others listed in the README.`;
+
+/** `fiscal-bpm <command> --help` for the commands parsed here (audit, seed and user have their own). */
+const COMMAND_HELP: Record<string, string> = {
+  start: `fiscal-bpm start
+
+Migrates the database, adds the org directory with the demo users (idempotent; DEMO_LOGINS=false leaves their
+passwords unset), creates the ADMIN_USER_ID administrator if configured, deploys every .bpmn under processes/
+that changed, then serves the HTTP API (PORT, HOST; API docs at /api/docs) and runs the engine workers in this
+process. SIGINT/SIGTERM stops accepting connections and finishes the requests and jobs in flight.`,
+  worker: `fiscal-bpm worker
+
+Runs the engine workers only (service tasks, timers, routing) against the same DATABASE_URL and REDIS_URL as
+the API processes; start as many as needed. SIGINT/SIGTERM finishes the jobs in flight, then exits.`,
+  migrate: `fiscal-bpm migrate
+
+Brings the database schema to the latest version and exits (start does this too).`,
+  validate: `fiscal-bpm validate <file.bpmn>…
+
+Checks BPMN files with the same rules as deployment. Prints "OK <file>", or one line per problem:
+"<file>: <elementId> (<type>): <message>". Exit 0 when every file is valid, 1 otherwise. Needs no database.`,
+  deploy: `fiscal-bpm deploy [--dry-run] <file.bpmn>…
+
+Validates the files with the deployment rules and deploys each process as its next version (identical XML:
+no new version), printing per process what changed against the deployed version (elements added, removed,
+changed). --dry-run prints the same summary and deploys nothing.`,
+};
 
 export async function main(argv: string[]): Promise<number> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -52,6 +79,10 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = parsed.positionals;
   if (parsed.values.help && command === 'audit') {
     out(AUDIT_USAGE);
+    return 0;
+  }
+  if (parsed.values.help && command && COMMAND_HELP[command]) {
+    out(COMMAND_HELP[command]);
     return 0;
   }
   if (parsed.values.help || !command) {
