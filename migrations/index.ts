@@ -10,6 +10,10 @@ import * as addInstanceOrg from './20261128090000_add_instance_org.js';
 import * as createAuditLog from './20261128091000_create_audit_log.js';
 import * as createAuthTables from './20261128092000_create_auth_tables.js';
 import * as createTaskExtras from './20261128093000_create_task_extras.js';
+import * as createReferenceData from './20261128100000_create_reference_data.js';
+import * as createTreasuryLedger from './20261128101000_create_treasury_ledger.js';
+import * as createBudgetTables from './20261128102000_create_budget_tables.js';
+import * as createNonTaxTables from './20261128103000_create_non_tax_tables.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -23,6 +27,10 @@ const migrations: ReadonlyArray<[string, Migration]> = [
   ['20261128091000_create_audit_log', createAuditLog],
   ['20261128092000_create_auth_tables', createAuthTables],
   ['20261128093000_create_task_extras', createTaskExtras],
+  ['20261128100000_create_reference_data', createReferenceData],
+  ['20261128101000_create_treasury_ledger', createTreasuryLedger],
+  ['20261128102000_create_budget_tables', createBudgetTables],
+  ['20261128103000_create_non_tax_tables', createNonTaxTables],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -13,7 +13,7 @@ import {
 import { openInfrastructure, type Infrastructure } from '../engine/adapters/index.js';
 import type { Config } from './config.js';
 import { currentRequest } from './http/request-context.js';
-import { serviceHandlers } from '../processes/handlers.js';
+import { createServiceHandlers } from '../processes/handlers.js';
 import { OrgDirectory } from '../processes/org/org-directory.js';
 import { OrgTaskRouter } from '../processes/org/org-task-router.js';
 
@@ -61,10 +61,15 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     auditContext: currentRequest,
     auditHash: config.AUDIT_HASH,
   });
+  const clock = options.clock;
+  const handlers = createServiceHandlers({
+    knex: infrastructure.knex,
+    now: () => (clock ? clock.now() : Date.now()),
+  });
   const engine = createEngine({
     store: infrastructure.store,
     queue: infrastructure.queue,
-    handlers: { ...serviceHandlers, ...extraHandlers },
+    handlers: { ...handlers, ...extraHandlers },
     router: new OrgTaskRouter(new OrgDirectory(infrastructure.knex)),
     limits: { maxBytes: config.BPMN_MAX_BYTES },
     relay: { intervalMs: config.RELAY_INTERVAL_MS, horizonMs: config.RECONCILE_HORIZON_MS },

@@ -88,6 +88,21 @@ export const HENAN_DEMO_POSTS: readonly DemoPost[] = [
   { key: 'school1.clerk', org: { kind: 'budgetUnit', serial: 1 }, roles: ['clerk'] },
   { key: 'school2.clerk', org: { kind: 'budgetUnit', serial: 2 }, roles: ['clerk'] },
   { key: 'bank.clerk', org: { kind: 'bank' }, roles: ['clerk'] },
+  // the other desks the fiscal processes route to (业务处, 资产, 绩效, 评审中心, 非税, 支付中心, 单位与部门负责人)
+  { key: 'business.reviewer', org: { kind: 'division', suffix: 'JKW' }, roles: ['reviewer'] },
+  { key: 'business.chief', org: { kind: 'division', suffix: 'JKW' }, roles: ['chief'] },
+  { key: 'asset.reviewer', org: { kind: 'division', suffix: 'ZC' }, roles: ['reviewer'] },
+  { key: 'performance.reviewer', org: { kind: 'division', suffix: 'JX' }, roles: ['reviewer'] },
+  { key: 'review.reviewer', org: { kind: 'division', suffix: 'PSZX' }, roles: ['reviewer'] },
+  { key: 'budget.chief', org: { kind: 'division', suffix: 'YS' }, roles: ['chief'] },
+  { key: 'nontax.clerk', org: { kind: 'division', suffix: 'FS' }, roles: ['clerk'] },
+  { key: 'nontax.reviewer', org: { kind: 'division', suffix: 'FS' }, roles: ['reviewer'] },
+  { key: 'nontax.chief', org: { kind: 'division', suffix: 'FS' }, roles: ['chief'] },
+  { key: 'paycenter.clerk', org: { kind: 'division', suffix: 'ZFZX' }, roles: ['clerk'] },
+  { key: 'paycenter.reviewer', org: { kind: 'division', suffix: 'ZFZX' }, roles: ['reviewer'] },
+  { key: 'education.chief', org: { kind: 'department' }, roles: ['chief'] },
+  { key: 'school1.chief', org: { kind: 'budgetUnit', serial: 1 }, roles: ['chief'] },
+  { key: 'school1.director', org: { kind: 'budgetUnit', serial: 1 }, roles: ['director'] },
 ];
 
 /** The province's system administrator (also process admin and designer), at the province bureau. */

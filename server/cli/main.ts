@@ -9,6 +9,7 @@ import { runDeploy } from './deploy.js';
 import { runStart } from './start.js';
 import { AUDIT_USAGE, runAudit } from './audit.js';
 import { runAccountCli } from './user.js';
+import { runLayout } from './layout.js';
 
 const USAGE = `fiscal-bpm <command> [options]
 
@@ -20,6 +21,8 @@ Commands:
   deploy [--dry-run] <file.bpmn>…
                         validate and deploy BPMN files as new process versions, printing what changed;
                         --dry-run prints the changes and deploys nothing
+  layout [--force] <file.bpmn>…
+                        add a generated diagram (BPMNDI) to files that have none
   audit verify          recompute the audit log's hash chains (--chain <id> for one); exit 1 on a broken row
   seed [--demo]         add the org directory (with --demo the demo users and their password) and the
                         ADMIN_USER_ID administrator; see seed --help
@@ -48,6 +51,11 @@ Brings the database schema to the latest version and exits (start does this too)
 
 Checks BPMN files with the same rules as deployment. Prints "OK <file>", or one line per problem:
 "<file>: <elementId> (<type>): <message>". Exit 0 when every file is valid, 1 otherwise. Needs no database.`,
+  layout: `fiscal-bpm layout [--force] <file.bpmn>…
+
+Gives BPMN files written without a diagram a generated layout (BPMNDI), so they open in the modeler and the
+instance viewer; the process and its fiscal: settings are kept and the result is validated. Files that have a
+diagram are kept unless --force.`,
   deploy: `fiscal-bpm deploy [--dry-run] <file.bpmn>…
 
 Validates the files with the deployment rules and deploys each process as its next version (identical XML:
@@ -69,6 +77,7 @@ export async function main(argv: string[]): Promise<number> {
         help: { type: 'boolean', short: 'h' },
         chain: { type: 'string' },
         'dry-run': { type: 'boolean' },
+        force: { type: 'boolean' },
       },
     });
   } catch (e) {
@@ -99,6 +108,12 @@ export async function main(argv: string[]): Promise<number> {
         return await runValidate(rest, out);
       case 'deploy':
         return await runDeploy(loadConfig(), rest, out, err, { dryRun: parsed.values['dry-run'] === true });
+      case 'layout':
+        if (rest.length === 0) {
+          err('layout needs at least one .bpmn file');
+          return 2;
+        }
+        return await runLayout(rest, { force: parsed.values.force === true }, out, err);
       case 'audit':
         return await runAudit(loadConfig(), rest, { chain: parsed.values.chain }, out, err);
       case 'migrate':

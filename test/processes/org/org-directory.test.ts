@@ -172,6 +172,7 @@ describe('org/org-directory', function () {
             [
               'zhengzhou.treasury.chief',
               'zhengzhou.treasury.reviewer',
+              'zhongmou.budget.chief',
               'zhongmou.budget.reviewer',
               'zhongmou.treasury.chief',
               'zhongmou.treasury.reviewer',
@@ -335,8 +336,8 @@ describe('org/org-directory', function () {
       });
 
       it('should report ranks nobody holds, and stay below the region', async function () {
-        // when a school clerk's chain is [school, 教育局]; nobody there holds a supervisor rank
-        const chain = await directory.supervisorChain('zhongmou.school1.clerk', 3, AT);
+        // when a bank clerk's chain is [bank]; nobody there holds a supervisor rank
+        const chain = await directory.supervisorChain('zhongmou.bank.clerk', 3, AT);
 
         // then the bureau's deputy and director (outside the chain) are not found
         assert.deepEqual(chain, [

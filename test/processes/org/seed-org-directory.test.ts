@@ -1,3 +1,4 @@
+import { HENAN_DEMO_POSTS } from '../../../processes/org/henan-demo.js';
 import assert from 'node:assert/strict';
 import { createTestEngine, forEachBackend, type TestEngine } from '../../helpers/engine-harness.js';
 import { FINANCE_DIVISIONS } from '../../../processes/org/finance-divisions.js';
@@ -8,8 +9,8 @@ import { planOrgDirectory, seedOrgDirectory } from '../../../processes/org/seed-
 const REGIONS = 1 + 18 + 156;
 /** Demo: 4 regions × (department + 2 budget units + bank). */
 const DEMO_ORGS = 4 * 4;
-/** Demo: 4 regions × 10 posts + the province admin. */
-const DEMO_USERS = 4 * 10 + 1;
+/** Demo: 4 regions × the demo posts + the province admin. */
+const DEMO_USERS = 4 * HENAN_DEMO_POSTS.length + 1;
 
 describe('org/seed-org-directory', function () {
   describe('#planOrgDirectory', function () {

@@ -2,6 +2,7 @@
  * The directory API: orgs, users and roles readable by every signed-in user with filters and paging, writes
  * only for admins, unknown orgs and roles refused naming the field, never a password hash in an answer.
  */
+import { HENAN_DEMO_POSTS } from '../../../processes/org/henan-demo.js';
 import assert from 'node:assert/strict';
 import { createTestServer, type TestServer, type UserAgent } from '../../helpers/server-harness.js';
 
@@ -78,10 +79,10 @@ describe('routes/directory (sqlite)', function () {
     await t.services.accounts.users.resetPassword('zhongmou.treasury.chief', 'Chief-password-1');
     const subtree = await clerk.get('/api/user').query({ orgSubtree: '410122' });
     assert.equal(subtree.status, 200);
-    assert.equal(subtree.body.length, 10);
+    assert.equal(subtree.body.length, HENAN_DEMO_POSTS.length);
     assert.ok(subtree.body.every((u: { id: string }) => u.id.startsWith('zhongmou.')));
     assert.deepEqual((await clerk.get('/api/user/count').query({ orgSubtree: '410122' })).body, {
-      count: 10,
+      count: HENAN_DEMO_POSTS.length,
     });
 
     const treasury = await clerk.get('/api/user').query({ orgCode: '410122-CZ-GK', sortBy: 'id' });
@@ -309,7 +310,7 @@ describe('routes/directory (mysql)', function () {
     );
     assert.deepEqual((await clerk.get('/api/org').query({ nameLike: '%' })).body, []);
     assert.deepEqual((await clerk.get('/api/user/count').query({ orgSubtree: '410181' })).body, {
-      count: 10,
+      count: HENAN_DEMO_POSTS.length,
     });
     const created = await (await t.as(ADMIN)).post('/api/user/create').send({
       id: 'gongyi.school1.clerk2',

@@ -1,0 +1,10 @@
+// Creates the non-tax revenue tables (notices, bank records, reconciliation, refunds). (Being written.)
+import type { Knex } from 'knex';
+
+export async function up(knex: Knex): Promise<void> {
+  void knex;
+}
+
+export async function down(knex: Knex): Promise<void> {
+  void knex;
+}
