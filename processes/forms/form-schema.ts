@@ -64,7 +64,10 @@ const field: z.ZodType<FormField> = z.lazy(() =>
       maxLength: z.number().int().positive().max(100_000).optional(),
       min: z.number().int().optional(),
       max: z.number().int().optional(),
-      codeList: z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/).optional(),
+      codeList: z
+        .string()
+        .regex(/^[A-Za-z][A-Za-z0-9]*$/)
+        .optional(),
       options: z.array(z.object({ value: z.string().min(1), label: z.string().min(1) })).optional(),
       columns: z.array(field).optional(),
     })
