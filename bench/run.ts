@@ -24,6 +24,7 @@ import { run as engineThroughput } from './scenarios/engine-throughput.js';
 import { run as dbCeiling } from './scenarios/db-ceiling.js';
 import { run as bpmnEnginePeer } from './scenarios/bpmn-engine-peer.js';
 import { run as memory } from './scenarios/memory.js';
+import { run as inboxScale } from './scenarios/inbox-scale.js';
 
 /** In run order. A later scenario may use the results of an earlier one (ratios). */
 const SCENARIOS: readonly { name: string; run: Scenario }[] = [
@@ -31,6 +32,7 @@ const SCENARIOS: readonly { name: string; run: Scenario }[] = [
   { name: 'db-ceiling', run: dbCeiling },
   { name: 'bpmn-engine-peer', run: bpmnEnginePeer },
   { name: 'memory', run: memory },
+  { name: 'inbox-scale', run: inboxScale },
 ];
 
 const MYSQL_ROOT_URL = (process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306').replace(/\/+$/, '');

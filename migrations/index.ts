@@ -14,6 +14,7 @@ import * as createReferenceData from './20261128100000_create_reference_data.js'
 import * as createTreasuryLedger from './20261128101000_create_treasury_ledger.js';
 import * as createBudgetTables from './20261128102000_create_budget_tables.js';
 import * as createNonTaxTables from './20261128103000_create_non_tax_tables.js';
+import * as addTaskQueryIndexes from './20261128110000_add_task_query_indexes.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -31,6 +32,7 @@ const migrations: ReadonlyArray<[string, Migration]> = [
   ['20261128101000_create_treasury_ledger', createTreasuryLedger],
   ['20261128102000_create_budget_tables', createBudgetTables],
   ['20261128103000_create_non_tax_tables', createNonTaxTables],
+  ['20261128110000_add_task_query_indexes', addTaskQueryIndexes],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -73,5 +73,19 @@ export function checkGoals(results: ReadonlyMap<string, ScenarioResult>): GoalCh
       (v) => v >= 0.9 && v <= 1.1,
       'state in the database',
     ),
+    check(
+      'inbox first page p99, every level',
+      m('inbox-scale', 'inboxWorstP99Ms'),
+      '< 20 ms (at 1,000,000 open tasks)',
+      (v) => v < 20,
+      `${results.get('inbox-scale')?.title ?? ''}`,
+    ),
+    check(
+      'province open-task count p99',
+      m('inbox-scale', 'provinceCountP99Ms'),
+      '< 200 ms',
+      (v) => v < 200,
+      'count over the org subtree',
+    ),
   ];
 }

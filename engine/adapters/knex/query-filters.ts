@@ -139,24 +139,31 @@ export function filterTasks(knex: Knex, query: TaskQuery): Knex.QueryBuilder {
     });
   }
   if (query.visibleTo !== undefined) {
+    // The ids the user may see, as a small derived table joined by primary key: each branch is an index range
+    // (assignee+state, owner, completed_by, candidate kind+value), where an OR of EXISTS over `t` would scan
+    // every open task. Completed-by rows only matter when closed tasks are asked for.
     const user = query.visibleTo.userId;
-    q.where((w) =>
-      w
-        .where('t.assignee', user)
-        .orWhere('t.owner', user)
-        .orWhere('t.completed_by', user)
-        .orWhere((open) =>
-          open
-            .whereNull('t.assignee')
-            .whereExists((c) =>
-              c
-                .select(knex.raw('1'))
-                .from('task_candidates as c')
-                .whereRaw('c.task_id = t.id')
-                .where({ 'c.kind': 'user', 'c.value': user }),
-            ),
-        ),
-    );
+    const states = query.state !== undefined ? [query.state] : [...(query.states ?? ['created'])];
+    const closedAsked = states.some((s) => s === 'completed' || s === 'canceled');
+    const ids = knex
+      .select('a.id as vid')
+      .from('user_tasks as a')
+      .where('a.assignee', user)
+      .whereIn('a.state', states)
+      .union((u) =>
+        u.select('o.id').from('user_tasks as o').where('o.owner', user).whereIn('o.state', states),
+      )
+      .union((u) =>
+        u
+          .select('c.task_id')
+          .from('task_candidates as c')
+          .join('user_tasks as ct', 'ct.id', 'c.task_id')
+          .where({ 'c.kind': 'user', 'c.value': user })
+          .whereNull('ct.assignee')
+          .whereIn('ct.state', states),
+      );
+    if (closedAsked) ids.union((u) => u.select('d.id').from('user_tasks as d').where('d.completed_by', user));
+    q.join(ids.as('v'), 'v.vid', 't.id');
   }
   return q;
 }
