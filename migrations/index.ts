@@ -15,6 +15,7 @@ import * as createTreasuryLedger from './20261128101000_create_treasury_ledger.j
 import * as createBudgetTables from './20261128102000_create_budget_tables.js';
 import * as createNonTaxTables from './20261128103000_create_non_tax_tables.js';
 import * as addTaskQueryIndexes from './20261128110000_add_task_query_indexes.js';
+import * as addTaskOrgPath from './20261128111000_add_task_org_path.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -33,6 +34,7 @@ const migrations: ReadonlyArray<[string, Migration]> = [
   ['20261128102000_create_budget_tables', createBudgetTables],
   ['20261128103000_create_non_tax_tables', createNonTaxTables],
   ['20261128110000_add_task_query_indexes', addTaskQueryIndexes],
+  ['20261128111000_add_task_org_path', addTaskOrgPath],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

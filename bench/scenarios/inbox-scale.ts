@@ -319,6 +319,7 @@ async function seed(knex: Knex, taskCount: number, log: (m: string) => void): Pr
         name: '审核',
         state: 'created',
         assignee,
+        org_path: unit.path,
         priority: 50,
         due_at: new Date(t0 + ((serial % 61) - 30) * day),
         created_at: created,

@@ -174,7 +174,13 @@ export class KnexProcessStore implements ProcessStore {
             .onConflict(['instance_id', 'scope_id', 'name'])
             .merge(['value_json', 'updated_at']);
         }
-        await insertAll(trx, 'user_tasks', cs.tasksInserted.map(taskToRow));
+        // the instance's org path rides along on its tasks (org-subtree counts without a join)
+        const orgPath = cs.instance.orgPath ?? null;
+        await insertAll(
+          trx,
+          'user_tasks',
+          cs.tasksInserted.map((task) => ({ ...taskToRow(task), org_path: orgPath })),
+        );
         await insertAll(trx, 'task_candidates', cs.tasksInserted.flatMap(candidateRows));
         for (const task of cs.tasksUpdated) {
           const { id, ...changes } = taskToRow(task);

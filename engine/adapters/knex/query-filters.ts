@@ -114,11 +114,12 @@ export function filterTasks(knex: Knex, query: TaskQuery): Knex.QueryBuilder {
   if (query.dueBefore !== undefined) q.where('t.due_at', '<=', dbTime(query.dueBefore));
   if (query.createdAfter !== undefined) q.where('t.created_at', '>=', dbTime(query.createdAfter));
   if (query.createdBefore !== undefined) q.where('t.created_at', '<=', dbTime(query.createdBefore));
-  if (query.businessKey !== undefined || query.orgPathPrefix !== undefined) {
+  if (query.businessKey !== undefined) {
     q.join('process_instances as i', 'i.id', 't.instance_id');
-    if (query.businessKey !== undefined) q.where('i.business_key', query.businessKey);
-    if (query.orgPathPrefix !== undefined) whereStartsWith(q, 'i.org_path', query.orgPathPrefix);
+    q.where('i.business_key', query.businessKey);
   }
+  // tasks carry their instance's org path (copied at creation)
+  if (query.orgPathPrefix !== undefined) whereStartsWith(q, 't.org_path', query.orgPathPrefix);
   const roles = query.candidateRoles ?? [];
   if (query.assignee !== undefined || query.candidateUser !== undefined || roles.length > 0) {
     q.where((who) => {
