@@ -8,6 +8,7 @@ import type { ServiceHandler } from '../engine/index.js';
 import { treasuryPaymentHandlers } from './treasury-payment/handlers.js';
 import { budgetPreparationHandlers } from './budget-preparation/handlers.js';
 import { nonTaxRevenueHandlers } from './non-tax-revenue/handlers.js';
+import { transferPaymentHandlers } from './transfer-payment/handlers.js';
 
 /** What a process's handlers may use. */
 export interface HandlerDeps {
@@ -23,6 +24,7 @@ export function createServiceHandlers(deps: HandlerDeps): Record<string, Service
     treasuryPaymentHandlers(deps),
     budgetPreparationHandlers(deps),
     nonTaxRevenueHandlers(deps),
+    transferPaymentHandlers(deps),
   ]) {
     for (const [type, handler] of Object.entries(group)) {
       if (all[type]) throw new Error(`Service task type "${type}" is defined twice`);

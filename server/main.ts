@@ -10,6 +10,7 @@ import { createApp } from './app.js';
 import { seedOrgDirectory } from '../processes/org/seed-org-directory.js';
 import { deployBundledProcesses } from './cli/bundled-processes.js';
 import { seedAccounts } from './cli/seed.js';
+import { seedFiscalData } from '../processes/seed-fiscal-data.js';
 import { waitForSignal } from './cli/signals.js';
 
 export async function runServer(config: Config, out: (line: string) => void): Promise<number> {
@@ -19,6 +20,8 @@ export async function runServer(config: Config, out: (line: string) => void): Pr
   if (seeded.orgs > 0) out(`Org directory: ${seeded.orgs} orgs, ${seeded.users} users added`);
   // demo password for demo users without one (DEMO_LOGINS), then the ADMIN_USER_ID administrator
   await seedAccounts(config, runtime.infrastructure.knex, out, { demo: true });
+  // reference data, and the demo units' indicators, control numbers and non-tax catalogue
+  await seedFiscalData(runtime.infrastructure.knex, { demo: true });
   await deployBundledProcesses(runtime, out);
   const stopped = waitForSignal();
   await runtime.engine.startWorkers({

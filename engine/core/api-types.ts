@@ -16,6 +16,10 @@ export interface ServiceJobContext {
   readonly attempt: number;
   readonly instanceId: string;
   readonly businessKey: string | null;
+  /** Who started the instance, and the org it belongs to (null when started by a message, signal or timer). */
+  readonly initiator?: string | null;
+  readonly orgCode?: string | null;
+  readonly orgPath?: string | null;
   readonly elementId: string;
   readonly taskType: string;
   readonly variables: Readonly<Record<string, unknown>>;

@@ -200,7 +200,10 @@ export class Engine {
       definition,
       process,
       startEventId: process.startEventId,
-      variables: checkVariables(options.variables, `the start of ${processKey}`),
+      variables: withInitiator(
+        checkVariables(options.variables, `the start of ${processKey}`),
+        options.initiator,
+      ),
       businessKey: options.businessKey ?? null,
       initiator: options.initiator ?? null,
       org: options.org ?? null,
@@ -989,6 +992,9 @@ export class Engine {
         attempt: job.attempt,
         instanceId: job.instanceId!,
         businessKey: instance.businessKey,
+        initiator: instance.initiator,
+        orgCode: instance.orgCode,
+        orgPath: instance.orgPath,
         elementId: job.elementId,
         taskType: job.taskType!,
         variables: Object.freeze({ ...variables }),
@@ -2135,4 +2141,17 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The instance's initiator is also the variable `initiator` (as Camunda's `camunda:initiator`), so assignments
+ * like `fiscal:assignee="=initiator"` work however the instance was started; a start variable of that name cannot
+ * name someone else.
+ */
+function withInitiator(
+  variables: Record<string, unknown>,
+  initiator: string | undefined,
+): Record<string, unknown> {
+  if (initiator === undefined) return variables;
+  return Object.assign(Object.create(null) as Record<string, unknown>, variables, { initiator });
 }

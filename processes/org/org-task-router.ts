@@ -12,10 +12,24 @@ export class OrgTaskRouter implements TaskRouter {
   constructor(private readonly directory: OrgDirectory) {}
 
   async resolve(request: RouteRequest): Promise<RouteResult> {
-    if (!request.initiator)
-      throw new Error(
-        `Instance ${request.instanceId} has no initiator to route ${request.elementId} relative to`,
+    if (!request.initiator) {
+      // an instance started by a timer, message or signal has no initiator: only scopes that name their org
+      // (`org:<code>`, `province`) can be resolved
+      if (!request.orgScope.startsWith('org:') && request.orgScope !== 'province')
+        throw new Error(
+          `Instance ${request.instanceId} has no initiator to route ${request.elementId} relative to (scope ${request.orgScope})`,
+        );
+      const resolved = await resolveCandidates(
+        this.directory,
+        {
+          candidateRoles: request.candidateRoles,
+          orgScope: request.orgScope,
+          ...(request.divisionType ? { divisionType: request.divisionType } : {}),
+        },
+        { initiator: '', initiatorOrgCode: '', at: new Date(request.at) },
       );
+      return { users: resolved.users, orgCodes: resolved.orgCodes, substitutions: resolved.substitutions };
+    }
     const initiator = await this.directory.getUser(request.initiator);
     if (!initiator)
       throw new Error(

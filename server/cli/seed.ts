@@ -13,14 +13,17 @@ import {
   migrateLatest,
 } from '../../engine/adapters/index.js';
 import { seedOrgDirectory } from '../../processes/org/seed-org-directory.js';
+import { seedFiscalData } from '../../processes/seed-fiscal-data.js';
 import { bootstrapAdmin } from '../auth/admin-bootstrap.js';
 import { DEMO_PASSWORD, seedDemoLogins } from '../auth/demo-logins.js';
 import type { Config } from '../config.js';
 
 export const SEED_USAGE = `fiscal-bpm seed [--demo]
 
-Adds the missing org directory rows: Henan's regions with their finance bureaus and divisions; with --demo
-also the demo departments, budget units, banks and users (password ${DEMO_PASSWORD} unless DEMO_LOGINS=false).
+Adds the missing org directory rows (Henan's regions with their finance bureaus and divisions) and the
+reference data (classifications, fund types, payment methods, warning levels); with --demo also the demo
+departments, budget units, banks and users (password ${DEMO_PASSWORD} unless DEMO_LOGINS=false) and the demo
+data of the processes (indicators, control numbers, the non-tax item catalogue).
 Then creates the administrator named by ADMIN_USER_ID / ADMIN_PASSWORD (ADMIN_ORG_CODE) if it is absent.
 Safe to run again: existing rows and passwords are left as they are.`;
 
@@ -53,6 +56,7 @@ export async function runSeed(
     const seeded = await seedOrgDirectory(knex, { demo });
     out(`Org directory: ${seeded.orgs} orgs, ${seeded.users} users, ${seeded.roles} roles added`);
     await seedAccounts(config, knex, out, { demo });
+    await seedFiscalData(knex, { demo });
     return 0;
   } finally {
     await knex.destroy();

@@ -16,6 +16,8 @@ import { taskOperationRoutes } from './task-operations.js';
 import { commentRoutes } from './comments.js';
 import { attachmentRoutes } from './attachments.js';
 import { filterRoutes } from './filters.js';
+import { referenceRoutes } from './reference.js';
+import { formRoutes } from './forms.js';
 
 export const apiRoutes: readonly RouteSpec[] = [
   ...authRoutes,
@@ -31,4 +33,6 @@ export const apiRoutes: readonly RouteSpec[] = [
   ...commentRoutes,
   ...attachmentRoutes,
   ...filterRoutes,
+  ...referenceRoutes,
+  ...formRoutes,
 ];

@@ -1,10 +1,22 @@
 /**
- * Routes: messages and signals from outside (Camunda's `POST /message` and `POST /signal`). Integrations (the
- * bank's payment callback, the PBOC treasury's clearing notice) call these with a service account holding
- * `process_admin`; people do not.
+ * Routes: messages and signals from outside (Camunda's `POST /message` and `POST /signal`). Integrations call
+ * these: a service account holding `process_admin`, or — for messages only — the staff and front-ends of an agency
+ * bank or the PBOC treasury (any role held at a bank or 人行国库 org), who send the 回单, 退票 and 缴款 callbacks.
+ * Signals, which reach every waiting instance, stay with process admins.
  */
 import { z } from 'zod';
+import { BANK_SEGMENT, PBOC_TREASURY_SEGMENT } from '../../processes/org/org-codes.js';
+import { errors } from '../http/api-error.js';
+import { hasAnyRole, isAdmin, type Principal } from '../auth/principal.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
+
+/** Holds a role at an agency bank (`<region>-YH-…`) or a PBOC treasury (`<region>-RHGK`). */
+function actsForABank(principal: Principal): boolean {
+  return principal.roles.some((g) => {
+    const segment = g.orgCode.split('-')[1];
+    return segment === BANK_SEGMENT || segment === PBOC_TREASURY_SEGMENT;
+  });
+}
 
 const TAG = ['Message'];
 
@@ -30,13 +42,14 @@ const messageRoute = defineRoute({
   path: '/message',
   summary: 'Correlate a message',
   description:
-    'For integrations: call with a service account holding the `process_admin` role. The message goes to the ' +
+    'For integrations: a service account holding `process_admin`, or a user of an agency bank or the PBOC ' +
+    'treasury (their 回单/退票/缴款 callbacks); others get 403. The message goes to the ' +
     'oldest waiting subscription of that name and correlation key, else to a message start event, else it is ' +
     'kept for its time-to-live; with nothing to receive it at all, 404 MESSAGE_NOT_CORRELATED. `businessKey` ' +
     '(单号) is the correlation key when `correlationKey` is absent: processes that wait for a callback by 单号 ' +
     'correlate on it. `messageId` makes the call idempotent (same id → same result, nothing happens twice).',
   tags: TAG,
-  access: { anyRole: ['process_admin'] },
+  access: 'user',
   body: z.object({
     messageName: z.string().min(1).max(255),
     correlationKey: z.string().min(1).max(255).optional(),
@@ -50,7 +63,13 @@ const messageRoute = defineRoute({
     messageId: z.string().min(1).max(128).optional(),
   }),
   response: CorrelationResultSchema,
-  handler: async ({ body, services }) => {
+  handler: async ({ body, services, principal }) => {
+    if (!isAdmin(principal) && !hasAnyRole(principal, ['process_admin']) && !actsForABank(principal))
+      throw errors.forbidden(
+        '只有流程管理员或代理银行、人民银行国库的用户可以发送消息',
+        'Only process admins and users of an agency bank or the PBOC treasury may send messages',
+        { requiredRoles: ['process_admin'], orgKinds: ['bank', 'pboc_treasury'] },
+      );
     const result = await services.engine.correlateMessage(body.messageName, {
       correlationKey: body.correlationKey ?? body.businessKey ?? null,
       variables: body.variables,

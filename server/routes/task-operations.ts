@@ -23,6 +23,7 @@ import {
   toTaskJsonList,
 } from './views/task-view.js';
 import type { TaskRecord } from '../../engine/index.js';
+import { checkTaskSubmission } from '../forms/task-submission.js';
 
 const TAGS = ['Task operation'];
 
@@ -94,6 +95,7 @@ const complete = defineRoute({
   handler: async ({ params, body, services, principal }) => {
     const task = await visibleTask(services, principal, params.id);
     await checkMakerChecker(services, task, [{ userId: principal.userId }]);
+    await checkTaskSubmission(services, task, body?.variables);
     await services.engine.completeTask(task.id, {
       actor: principal.userId,
       variables: body?.variables,

@@ -103,7 +103,12 @@ describe('routes: /process-definition', function () {
     assert.equal(res.body.initiator, 'zhongmou.school1.clerk');
     assert.equal(res.body.orgCode, '410122-BM-JY-001');
     assert.equal(res.body.status, 'running');
-    assert.deepEqual(res.body.variables, { amountFen: 1_250_000, purpose: '教学设备' });
+    assert.deepEqual(res.body.variables, {
+      amountFen: 1_250_000,
+      purpose: '教学设备',
+      // the instance's initiator is also the variable `initiator`
+      initiator: 'zhongmou.school1.clerk',
+    });
     assert.deepEqual(res.body.activeActivityIds, ['task']);
     assert.match(res.body.startedAt, /Z$/);
     assert.equal(res.body.endedAt, null);

@@ -169,7 +169,12 @@ describe('routes: /process-instance (scope by org subtree)', function () {
     const reviewer = await t.as('zhongmou.treasury.reviewer');
     const res = await reviewer.get(`/api/process-instance/${zm2}`);
     assert.equal(res.status, 200);
-    assert.deepEqual(res.body.variables, { amountFen: 100, urgent: true, purpose: '教学设备' });
+    assert.deepEqual(res.body.variables, {
+      amountFen: 100,
+      urgent: true,
+      purpose: '教学设备',
+      initiator: 'zhongmou.school1.clerk',
+    });
     assert.deepEqual(res.body.activeActivityIds, ['task']);
     assert.ok(res.body.completedActivityIds.includes('start'));
     assert.deepEqual(res.body.incidents, []);

@@ -87,11 +87,23 @@ describe('routes: POST /message and POST /signal', function () {
     assert.match(buffered.body.messageId, /^[0-9a-f-]{36}$/);
   });
 
+  it('should accept a message from an agency bank user (回单 callback), but not a signal', async () => {
+    const bank = await t.as('zhongmou.bank.clerk');
+    const sent = await bank
+      .post('/api/message')
+      .send({ messageName: 'bankPaid', correlationKey: 'none-waiting' });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    assert.equal((await bank.post('/api/signal').send({ name: 'yearEnd' })).status, 403);
+  });
+
   it('should refuse callers without process_admin (403) or credentials (401), and bad bodies (400 naming the field)', async () => {
     const reviewer = await t.as('zhongmou.treasury.reviewer');
     const refused = await reviewer.post('/api/message').send({ messageName: 'bankPaid' });
     assert.equal(refused.status, 403);
-    assert.deepEqual(refused.body.details, { requiredRoles: ['process_admin'] });
+    assert.deepEqual(refused.body.details, {
+      requiredRoles: ['process_admin'],
+      orgKinds: ['bank', 'pboc_treasury'],
+    });
     assert.equal((await reviewer.post('/api/signal').send({ name: 'yearEnd' })).status, 403);
     assert.equal((await t.http.post('/api/message').send({ messageName: 'bankPaid' })).status, 401);
     const ops = await t.as('henan.admin');
