@@ -5,7 +5,8 @@
  *   candidate while unassigned; admins see all). A task the caller may not see answers exactly like an unknown
  *   id: 404 `NOT_FOUND`. Act rights (holder or candidate) are then checked by the engine.
  * - **Maker–checker (审批与经办分离).** The initiator of an instance may not approve it: on an *approval step*
- *   (any user task except the initiator's own 填报/修改 step, see views/approval-step.ts) the initiator may not
+ *   (a step of a checking role, a vote, or named approvers — not a 经办人 step nor the initiator's own 填报/修改
+ *   step; see views/approval-step.ts) the initiator may not
  *   complete or bulk-approve the task, claim it, or be made its holder by 转办, 委派 or 加签 → 403
  *   `MAKER_CHECKER`. The initiator's own step (e.g. the 修改 step after a 退回) stays theirs. 退回 and 拒绝 by
  *   the initiator are not approvals and are left to the engine's act rights.

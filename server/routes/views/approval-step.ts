@@ -49,15 +49,37 @@ async function compiledDefinition(
 
 /**
  * True when the step is the initiator's own (填报 / 修改 after a 退回): its assignee is the expression
- * `=initiator`. Every other user task is an approval step (the compiler gives every user task approval settings,
- * so their presence alone cannot tell the two apart).
+ * `=initiator`.
  */
 export function isInitiatorStep(element: CompiledElement | undefined): boolean {
   const assignee = element?.assignment?.assignee;
   return !!assignee && 'source' in assignee && assignee.source.trim() === 'initiator';
 }
 
-/** An approval step: a user task with approval settings that is not the initiator's own step. */
+/** The roles that check (审核, 审批); a step routed to them is an approval. 经办人 (clerk) steps are a maker's. */
+export const CHECKER_ROLES: readonly string[] = [
+  'reviewer',
+  'chief',
+  'deputy_director',
+  'director',
+  'process_admin',
+];
+
+/**
+ * An approval step, where maker–checker applies. Approvals: votes (multi-instance: 会签, 或签, 依次, 比例), steps
+ * routed to a checking role, and steps whose designer named the approvers (literal users, or no assignment at
+ * all). Not approvals: the initiator's own step (`=initiator`), steps of the 经办人 role only (录入, 修改重新提交,
+ * 查询), steps the process hands to a party it computed (a FEEL assignee such as `=issuedBy`), and steps whose
+ * designer explicitly lets the initiator approve (`fiscal:ifInitiatorIsApprover="approve"`).
+ */
 export function isApprovalStep(element: CompiledElement | undefined): boolean {
-  return !!element && element.kind === 'userTask' && !!element.approval && !isInitiatorStep(element);
+  if (!element || element.kind !== 'userTask' || isInitiatorStep(element)) return false;
+  const assignment = element.assignment;
+  if (assignment?.ifInitiatorIsApprover === 'approve') return false;
+  if (element.multiInstance) return true;
+  const roles = assignment?.candidateRoles ?? [];
+  if (roles.length > 0) return roles.some((role) => CHECKER_ROLES.includes(role));
+  const computed = (rule: unknown) => !!rule && typeof rule === 'object' && 'source' in rule;
+  if (computed(assignment?.assignee) || computed(assignment?.candidateUsers)) return false;
+  return true;
 }
