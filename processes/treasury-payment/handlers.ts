@@ -4,6 +4,8 @@
  * applies nothing; a later run of the same element after 退回 is a new job, so a new key), and every row write is
  * an upsert or guarded by a unique key. Business outcomes are BpmnErrors the diagram routes back to the unit:
  * `APPLICATION_INVALID`, `PLAN_EXCEEDED`, `INSUFFICIENT_BALANCE`, `EXPLANATION_INCOMPLETE`.
+ * The sweep of treasury-reservation-sweep.bpmn keys its releases by the payment and the ledger state instead of its
+ * own job (see reservation-sweep.ts), so concurrent or repeated sweeps release a holding once.
  */
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
@@ -13,6 +15,7 @@ import type { HandlerDeps } from '../handlers.js';
 import { chainOf, loadAuthority, NoAuthorityRowError, selectAuthority } from './approval-authority.js';
 import { IndicatorLedger, IndicatorNotFoundError, InsufficientBalanceError } from './indicator-ledger.js';
 import { evaluateRules, loadRealtimeRules, worstLevel } from './monitoring-rules.js';
+import { releaseOrphanedReservations } from './reservation-sweep.js';
 import {
   countRecentToPayee,
   getPayment,
@@ -47,6 +50,12 @@ const RELEASE_STATUS: Readonly<Record<string, PaymentStatus>> = {
   releaseOnViolation: 'rejected',
   releaseOnForbid: 'forbidden',
 };
+
+/** The most releases / anomalies a sweep lists in its variables; the ledger entries hold every one. */
+const SWEEP_DETAIL_LIMIT = 500;
+
+/** Instances a process admin lists when starting the sweep by hand: vouchers checked with the bank as unpaid. */
+const sweepStartSchema = z.array(z.string().min(1).max(64)).max(1000).optional();
 
 /** Beijing time (UTC+8): the fiscal month of a payment. */
 const BEIJING_OFFSET_MS = 8 * 3600_000;
@@ -265,6 +274,34 @@ export function treasuryPaymentHandlers(deps: HandlerDeps): Record<string, Servi
             : '国库集中支付凭证';
       await setPaymentStatus(knex, job.instanceId, 'voucher', now(), { voucher_no: voucherNo });
       return { voucherNo, voucherType, paymentStatus: 'voucher' };
+    },
+
+    /**
+     * 在途额度清理 (treasuryReservationSweep): releases what payments ended by 撤销 / 终止 / 拒绝 still reserve, and
+     * records the run (count, total, per indicator, each release and anomaly) in the sweep's variables.
+     */
+    async 'treasury.releaseOrphanedReservations'(job) {
+      const confirmed = sweepStartSchema.safeParse(job.variables.confirmedVoucherInstanceIds ?? undefined);
+      if (!confirmed.success) {
+        throw new Error(
+          'confirmedVoucherInstanceIds must be a list of at most 1000 process instance ids (strings)',
+        );
+      }
+      const outcome = await releaseOrphanedReservations(knex, ledger, {
+        now,
+        ...(confirmed.data ? { confirmedVoucherInstanceIds: confirmed.data } : {}),
+      });
+      return {
+        sweptAt: new Date(now()).toISOString(),
+        releasedCount: outcome.releasedCount,
+        releasedTotalFen: outcome.releasedTotalFen,
+        releasedByIndicator: outcome.releasedByIndicator.map((r) => ({ ...r })),
+        releases: outcome.releases.slice(0, SWEEP_DETAIL_LIMIT).map((r) => ({ ...r })),
+        anomalyCount: outcome.anomalies.length,
+        anomalies: outcome.anomalies.slice(0, SWEEP_DETAIL_LIMIT).map((a) => ({ ...a })),
+        detailsTruncated:
+          outcome.releases.length > SWEEP_DETAIL_LIMIT || outcome.anomalies.length > SWEEP_DETAIL_LIMIT,
+      };
     },
 
     /** B10 回单: the reservation becomes paid. */

@@ -15,8 +15,12 @@ const diagrams = readdirSync(folder).filter((f) => f.endsWith('.bpmn'));
 const forms = readdirSync(`${folder}forms`).filter((f) => f.endsWith('.form.json'));
 
 describe('treasury-payment/definitions', function () {
-  it('should have the payment process and the warning review as diagrams', function () {
-    assert.deepEqual(diagrams.sort(), ['treasury-payment.bpmn', 'treasury-warning-review.bpmn']);
+  it('should have the payment process, the warning review and the reservation sweep as diagrams', function () {
+    assert.deepEqual(diagrams.sort(), [
+      'treasury-payment.bpmn',
+      'treasury-reservation-sweep.bpmn',
+      'treasury-warning-review.bpmn',
+    ]);
   });
 
   for (const file of diagrams) {
