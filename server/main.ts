@@ -11,6 +11,7 @@ import { seedOrgDirectory } from '../processes/org/seed-org-directory.js';
 import { deployBundledProcesses } from './cli/bundled-processes.js';
 import { seedAccounts } from './cli/seed.js';
 import { seedFiscalData } from '../processes/seed-fiscal-data.js';
+import { seedDemoInstances } from '../processes/demo-instances.js';
 import { waitForSignal } from './cli/signals.js';
 
 export async function runServer(config: Config, out: (line: string) => void): Promise<number> {
@@ -28,6 +29,8 @@ export async function runServer(config: Config, out: (line: string) => void): Pr
     serviceConcurrency: config.SERVICE_CONCURRENCY,
     sweepOnStart: runtime.infrastructure.volatileQueue,
   });
+  // a few DEMO-… instances in varied states (once; needs the workers running), unless demo logins are off
+  if (config.DEMO_LOGINS) await seedDemoInstances(runtime.engine, runtime.infrastructure.knex, { out });
   const http = await listen(server, config);
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;

@@ -40,12 +40,29 @@ describe('cli/start (embedded default)', function () {
       assert.equal(health.status, 200);
       const spec = (await (await fetch(`${base}/api/openapi.json`)).json()) as { openapi: string };
       assert.equal(spec.openapi, '3.1.0');
+      // a living system: the DEMO-… instances, seen by the administrator
+      const login = await fetch(`${base}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username: 'henan.admin', password: 'Fiscal@2026' }),
+      });
+      assert.equal(login.status, 200);
+      const { token } = (await login.json()) as { token: string };
+      const running = (await (
+        await fetch(`${base}/api/process-instance?maxResults=1000`, {
+          headers: { Authorization: `Bearer ${token}` },
+        })
+      ).json()) as { businessKey: string | null; parentInstanceId?: string | null }[];
+      const demoKeys = new Set(running.map((i) => i.businessKey).filter((k) => k?.startsWith('DEMO-')));
+      for (const key of ['DEMO-ZF-001', 'DEMO-ZF-006', 'DEMO-XM-001', 'DEMO-FS-002', 'DEMO-ZY-001'])
+        assert.ok(demoKeys.has(key), `${key} is running after start`);
       child.kill('SIGTERM');
       const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
 
       // then
       assert.equal(code, 0, output);
       assert.match(output, /Org directory: \d+ orgs, \d+ users added/);
+      assert.match(output, /Demo instances: 15 started, 0 already there/);
       const knex = connectDatabase({ url: env.DATABASE_URL! });
       try {
         const regions = await knex('orgs').where({ kind: 'region' }).count({ n: '*' }).first();
