@@ -10,6 +10,7 @@ import { ApiError, toApiError } from './http/api-error.js';
 import { mountRoutes } from './http/mount.js';
 import { buildOpenApiDocument } from './http/openapi.js';
 import { mountApiDocs } from './http/api-docs.js';
+import { mountWebUi } from './web/serve-ui.js';
 import { requestLog } from './http/request-log.js';
 import type { RouteSpec } from './http/route.js';
 import { apiRoutes } from './routes/index.js';
@@ -86,5 +87,6 @@ export function createApp(services: AppServices, routes: readonly RouteSpec[] = 
   mountRoutes(api, routes, services);
   app.use(api.routes()).use(api.allowedMethods({ throw: false }));
   mountApiDocs(app);
+  mountWebUi(app);
   return app;
 }

@@ -16,8 +16,11 @@ import { taskOperationRoutes } from './task-operations.js';
 import { commentRoutes } from './comments.js';
 import { attachmentRoutes } from './attachments.js';
 import { filterRoutes } from './filters.js';
+import { pathRoutes } from './paths.js';
 import { referenceRoutes } from './reference.js';
 import { formRoutes } from './forms.js';
+import { lintRoutes } from './lint.js';
+import { dashboardRoutes } from './dashboard.js';
 
 export const apiRoutes: readonly RouteSpec[] = [
   ...authRoutes,
@@ -33,6 +36,9 @@ export const apiRoutes: readonly RouteSpec[] = [
   ...commentRoutes,
   ...attachmentRoutes,
   ...filterRoutes,
+  ...pathRoutes,
   ...referenceRoutes,
   ...formRoutes,
+  ...lintRoutes,
+  ...dashboardRoutes,
 ];
