@@ -1,5 +1,5 @@
 /**
- * The `fiscal-bpm` command line: start, worker, migrate, validate, deploy, audit, seed, user. Prints plain
+ * The `fiscal-bpm` command line: start, worker, migrate, validate, deploy, audit, check, seed, user. Prints plain
  * lines, never a stack trace for bad input; returns the exit code. `<command> --help` explains one command.
  */
 import { parseArgs } from 'node:util';
@@ -8,6 +8,7 @@ import { runValidate } from './validate.js';
 import { runDeploy } from './deploy.js';
 import { runStart } from './start.js';
 import { AUDIT_USAGE, runAudit } from './audit.js';
+import { CHECK_USAGE, runCheck } from './check.js';
 import { runAccountCli } from './user.js';
 import { runLayout } from './layout.js';
 
@@ -24,6 +25,8 @@ Commands:
   layout [--force] <file.bpmn>…
                         add a generated diagram (BPMNDI) to files that have none
   audit verify          recompute the audit log's hash chains (--chain <id> for one); exit 1 on a broken row
+  check [--json]        check the invariants I1–I6 (wake-ups, history, effects, indicators, audit, outbox);
+                        prints violations with ids; exit 1 on a violation
   seed [--demo]         add the org directory (with --demo the demo users and their password) and the
                         ADMIN_USER_ID administrator; see seed --help
   user create <id> …    add a user who can sign in; user password <id> sets a password; see user --help
@@ -34,6 +37,7 @@ and the others listed in the README.`;
 
 /** `fiscal-bpm <command> --help` for the commands parsed here (audit, seed and user have their own). */
 const COMMAND_HELP: Record<string, string> = {
+  check: CHECK_USAGE,
   start: `fiscal-bpm start
 
 Migrates the database, adds the org directory with the demo users (idempotent; DEMO_LOGINS=false leaves their
@@ -77,6 +81,7 @@ export async function main(argv: string[]): Promise<number> {
         help: { type: 'boolean', short: 'h' },
         chain: { type: 'string' },
         'dry-run': { type: 'boolean' },
+        json: { type: 'boolean' },
         force: { type: 'boolean' },
       },
     });
@@ -114,6 +119,8 @@ export async function main(argv: string[]): Promise<number> {
           return 2;
         }
         return await runLayout(rest, { force: parsed.values.force === true }, out, err);
+      case 'check':
+        return await runCheck(loadConfig(), { json: parsed.values.json === true }, out, err);
       case 'audit':
         return await runAudit(loadConfig(), rest, { chain: parsed.values.chain }, out, err);
       case 'migrate':
