@@ -985,8 +985,10 @@ export class Engine {
       );
     }
     let output: Record<string, unknown>;
+    // read before the handler's try: a database error here is not the handler's failure and must not use up its
+    // retries; it propagates, the job stays pending and is delivered again
+    const variables = await this.store.loadVariables(job.instanceId!);
     try {
-      const variables = await this.store.loadVariables(job.instanceId!);
       const result = await handler({
         jobId: job.id,
         attempt: job.attempt,

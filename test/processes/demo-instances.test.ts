@@ -4,6 +4,7 @@
  * user who acts next sees it in the inbox, the indicator ledger shows what the payments hold and spent, and a
  * second run adds nothing.
  */
+import { checkInvariants } from '../../server/check/index.js';
 import assert from 'node:assert/strict';
 import { deployBundledProcesses } from '../../server/cli/bundled-processes.js';
 import { seedFiscalData } from '../../processes/seed-fiscal-data.js';
@@ -203,6 +204,15 @@ for (const backend of ['sqlite', 'mysql'] as Backend[]) {
       assert.deepEqual(second.existing, [...DEMO_BUSINESS_KEYS]);
       assert.deepEqual(again, []);
       assert.equal(await t.engine.countInstances({}), before);
+    });
+
+    it('should leave a system whose invariants hold (fiscal-bpm check)', async function () {
+      const results = await checkInvariants(t.services.knex, { horizonMs: 60_000 });
+      assert.deepEqual(
+        results.filter((r) => !r.ok).map((r) => ({ invariant: r.invariant, violations: r.violations })),
+        [],
+      );
+      assert.equal(results.length, 6);
     });
   });
 }

@@ -582,11 +582,11 @@ export class KnexProcessStore implements ProcessStore {
 
   private async withCandidates(rows: Record<string, unknown>[]): Promise<TaskRecord[]> {
     if (rows.length === 0) return [];
-    const candidates: { task_id: string; kind: string; value: string }[] = await this.knex(
-      'task_candidates',
-    ).whereIn(
-      'task_id',
-      rows.map((r) => String(r.id)),
+    const candidates: { task_id: string; kind: string; value: string }[] = await this.guard(() =>
+      this.knex('task_candidates').whereIn(
+        'task_id',
+        rows.map((r) => String(r.id)),
+      ),
     );
     const byTask = new Map<string, { kind: string; value: string }[]>();
     for (const c of candidates) {
@@ -613,7 +613,11 @@ export class KnexProcessStore implements ProcessStore {
 /** Deadlock, lock-wait timeout, snapshot conflict, lost or refused connection, pool timeout, SQLite busy. */
 export function isTransientDatabaseError(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
-  const e = err as { errno?: number; code?: string; name?: string; message?: string };
+  const e = err as { errno?: number; code?: string; name?: string; message?: string; fatal?: boolean };
+  // mysql2 marks an error that killed the connection `fatal`; a connection lost inside a transaction surfaces as
+  // knex's ROLLBACK on the dead connection ("Can't add new command when connection is in closed state"), fatal
+  // but without code or errno. The transaction did not commit, so running the command again is safe.
+  if (e.fatal === true) return true;
   if (e.errno === 1213 || e.errno === 1205 || e.errno === 1020 || e.errno === 2006 || e.errno === 2013)
     return true;
   const transientCodes = [

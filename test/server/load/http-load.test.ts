@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
+import { checkInvariants } from '../../../server/check/index.js';
 import { createTestServer, type TestServer } from '../../helpers/server-harness.js';
 
 interface Ctx {
@@ -111,6 +112,14 @@ describe('server: HTTP load run (start + complete, production mode)', function (
     assert.ok(
       Number(completed?.n) >= completions,
       `${String(completed?.n)} completed in the database, ${completions} completions answered`,
+    );
+    // and the system it leaves behind is consistent: tokens, history, audit chains, outbox
+    const results = await checkInvariants(t.services.knex, { horizonMs: 60_000 });
+    assert.deepEqual(
+      results
+        .filter((r) => !r.ok)
+        .map((r) => ({ invariant: r.invariant, violations: r.violations.slice(0, 5) })),
+      [],
     );
   });
 });
