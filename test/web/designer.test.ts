@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { layoutProcess } from 'bpmn-auto-layout';
+import type { Locator } from 'playwright-core';
 import {
   ARTIFACTS,
   horizontalOverflow,
@@ -82,11 +83,11 @@ describe('web: designer (browser)', function () {
     const group = page.locator('.bio-properties-panel-group-header', { hasText: '审批设置' });
     await group.waitFor();
     await page.fill('#bio-properties-panel-fiscal-formKey', 'paymentForm');
-    await page.locator('#bio-properties-panel-fiscal-candidateRoles-reviewer').check();
+    await setChecked(page.locator('#bio-properties-panel-fiscal-candidateRoles-reviewer'), true);
     await page.selectOption('#bio-properties-panel-fiscal-divisionType', 'treasury');
     await page.fill('#bio-properties-panel-fiscal-dueIn', '3');
-    await page.locator('#bio-properties-panel-fiscal-commentRequired').check();
-    await page.locator('#bio-properties-panel-fiscal-allowedOperations-withdraw').uncheck();
+    await setChecked(page.locator('#bio-properties-panel-fiscal-commentRequired'), true);
+    await setChecked(page.locator('#bio-properties-panel-fiscal-allowedOperations-withdraw'), false);
     await h.screenshot(page, 'designer');
     assert.equal(await horizontalOverflow(page), 0);
 
@@ -131,3 +132,19 @@ describe('web: designer (browser)', function () {
     assert.equal(await page.inputValue('#bio-properties-panel-fiscal-formKey'), '', 'v1 has no form key');
   });
 });
+
+/**
+ * Sets a properties-panel checkbox. The panel re-renders after every change (and after the debounced live
+ * validation), which can swallow a click; so click until the box shows the wanted state, then check it stays.
+ */
+async function setChecked(box: Locator, checked: boolean): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    if ((await box.isChecked()) === checked) {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      if ((await box.isChecked()) === checked) return;
+    }
+    await box.click();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`checkbox did not become ${checked ? 'checked' : 'unchecked'}`);
+}
