@@ -1843,9 +1843,19 @@ export class Engine {
     body: CommandBody<T>,
     options: { skipIfEnded?: boolean } = {},
   ): Promise<T> {
+    // the changes of an attempt whose COMMIT failed without an answer: it may have committed after all
+    let unsure: { changes: ChangeSet; result: T } | undefined;
     for (let attempt = 1; ; attempt++) {
       const snapshot = await this.store.loadInstance(instanceId);
       if (!snapshot) throw new NotFoundError(`Process instance ${instanceId} does not exist`);
+      if (unsure) {
+        // answer the command's own success rather than a conflict with itself ("task already completed")
+        if (await this.committedEarlier(snapshot.instance, unsure.changes)) {
+          await this.afterCommit(unsure.changes);
+          return unsure.result;
+        }
+        unsure = undefined;
+      }
       if (snapshot.instance.status !== 'running') {
         if (options.skipIfEnded) return false as T;
         throw new InvalidStateError(
@@ -1872,6 +1882,8 @@ export class Engine {
         await this.store.commit(changes);
       } catch (err) {
         if (isRetryable(err) && attempt < this.maxAttempts) {
+          // a lost connection leaves the outcome unknown; a version conflict means nothing was written
+          if ((err as { code?: string }).code === 'STORE_UNAVAILABLE') unsure = { changes, result };
           await backoff(attempt);
           continue;
         }
@@ -1885,6 +1897,27 @@ export class Engine {
       await this.afterCommit(changes);
       return result;
     }
+  }
+
+  /**
+   * Whether `changes` were committed although their COMMIT reported an error: the instance reached their version
+   * and the first history row at that version is theirs (same type, element, task, token and time). A commit
+   * without history rows is never assumed to have happened.
+   */
+  private async committedEarlier(instance: InstanceRecord, changes: ChangeSet): Promise<boolean> {
+    const first = changes.history[0];
+    if (!first || instance.version < changes.instance.version) return false;
+    const row = (await this.store.listHistory(instance.id)).find(
+      (h) => h.seq === changes.instance.version && h.idx === 0,
+    );
+    return (
+      !!row &&
+      row.type === first.type &&
+      row.elementId === first.elementId &&
+      row.taskId === first.taskId &&
+      row.executionId === first.executionId &&
+      row.at === first.at
+    );
   }
 
   private async failJob(
