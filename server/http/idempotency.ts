@@ -193,16 +193,6 @@ export class KnexIdempotencyStore implements IdempotencyStore {
   }
 }
 
-/** No Idempotency-Key records: every request runs (for tools and tests that need no database). */
-export class PassThroughIdempotency implements IdempotencyStore {
-  async run(
-    _scope: IdempotencyScope,
-    execute: () => Promise<{ status: number; body: unknown }>,
-  ): Promise<{ status: number; body: unknown; replayed: boolean }> {
-    return { ...(await execute()), replayed: false };
-  }
-}
-
 function replay(row: KeyRow): { status: number; body: unknown; replayed: boolean } {
   const stored = JSON.parse(row.response ?? '{}') as StoredResponse;
   if ('error' in stored) {

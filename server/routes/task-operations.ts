@@ -176,51 +176,50 @@ const withdraw = defineRoute({
   },
 });
 
-const transfer = defineRoute({
-  method: 'post',
-  path: '/task/{id}/transfer',
-  summary: '转办: hand the task to another user for good',
-  tags: TAGS,
-  access: 'user',
-  params: TaskIdParams,
-  body: z.object({ userId, comment: comment.optional() }),
-  response: TaskSchema,
-  errors: [409],
-  handler: async ({ params, body, services, principal }) => {
-    const task = await visibleTask(services, principal, params.id);
-    await checkTargetUsers(services, principal, [body.userId], 'body.userId', true);
-    await checkMakerChecker(services, task, [{ userId: body.userId, field: 'body.userId' }]);
-    await services.engine.transferTask(task.id, {
-      actor: principal.userId,
-      to: body.userId,
-      comment: body.comment,
-    });
-    return taskJson(services, task.id);
-  },
-});
+/**
+ * 转办 and 委派 differ only in what the engine does: both hand the task to one user in the caller's reach, and
+ * neither may make the initiator the holder of an approval step.
+ */
+function handOverRoute(
+  kind: 'transfer' | 'delegate',
+  summary: string,
+  run: (
+    services: AppServices,
+    taskId: string,
+    options: { actor: string; to: string; comment?: string },
+  ) => Promise<unknown>,
+): RouteSpec {
+  return defineRoute({
+    method: 'post',
+    path: `/task/{id}/${kind}`,
+    summary,
+    tags: TAGS,
+    access: 'user',
+    params: TaskIdParams,
+    body: z.object({ userId, comment: comment.optional() }),
+    response: TaskSchema,
+    errors: [409],
+    handler: async ({ params, body, services, principal }) => {
+      const task = await visibleTask(services, principal, params.id);
+      await checkTargetUsers(services, principal, [body.userId], 'body.userId', true);
+      await checkMakerChecker(services, task, [{ userId: body.userId, field: 'body.userId' }]);
+      await run(services, task.id, { actor: principal.userId, to: body.userId, comment: body.comment });
+      return taskJson(services, task.id);
+    },
+  });
+}
 
-const delegate = defineRoute({
-  method: 'post',
-  path: '/task/{id}/delegate',
-  summary: '委派: let another user work on the task and resolve it back',
-  tags: TAGS,
-  access: 'user',
-  params: TaskIdParams,
-  body: z.object({ userId, comment: comment.optional() }),
-  response: TaskSchema,
-  errors: [409],
-  handler: async ({ params, body, services, principal }) => {
-    const task = await visibleTask(services, principal, params.id);
-    await checkTargetUsers(services, principal, [body.userId], 'body.userId', true);
-    await checkMakerChecker(services, task, [{ userId: body.userId, field: 'body.userId' }]);
-    await services.engine.delegateTask(task.id, {
-      actor: principal.userId,
-      to: body.userId,
-      comment: body.comment,
-    });
-    return taskJson(services, task.id);
-  },
-});
+const transfer = handOverRoute(
+  'transfer',
+  '转办: hand the task to another user for good',
+  (services, id, o) => services.engine.transferTask(id, o),
+);
+
+const delegate = handOverRoute(
+  'delegate',
+  '委派: let another user work on the task and resolve it back',
+  (services, id, o) => services.engine.delegateTask(id, o),
+);
 
 const resolve = defineRoute({
   method: 'post',
