@@ -40,3 +40,11 @@ export { APPROVAL_OPERATIONS } from './core/model/types.js';
 export type { ApprovalOperation } from './core/model/types.js';
 export type { RouteRequest, RouteResult, TaskRouter } from './core/ports/task-router.js';
 export type { InboxEvent, InboxEventType } from './core/inbox-events.js';
+export { replayHistory, type ReplayInput } from './core/replay/replay-history.js';
+export type {
+  Divergence,
+  DivergenceKind,
+  ReplayReport,
+  UnverifiedDecision,
+} from './core/replay/replay-report.js';
+export type { RouteRecord } from './core/runtime/route-record.js';

@@ -76,6 +76,8 @@ import {
 } from './operations/signers.js';
 import { actOn, checkFieldWrites, closeTask, otherOpenTasks } from './operations/task-guards.js';
 import { withdraw } from './operations/withdraw.js';
+import { replayStoredInstance } from './replay/replay-instance.js';
+import type { ReplayReport } from './replay/replay-report.js';
 import { chinaCalendar } from './time/calendars/china-calendar.js';
 import type { WorkingCalendar } from './time/working-calendar.js';
 
@@ -114,6 +116,14 @@ export class Engine {
   >();
   private relayTimer: NodeJS.Timeout | undefined;
   private relayRunning: Promise<void> | undefined;
+  /** The model last replayed against (replayInstance), compiled once for many instances. */
+  private replayModel: { xml: string; processes: Readonly<Record<string, ExecutableProcess>> } | undefined;
+  /**
+   * Until when (performance.now()) commands leave their new jobs to the relay instead of publishing them: set when
+   * the queue failed to take a job, so that while Redis is unreachable a request does not wait `publishTimeoutMs`
+   * on every commit; cleared by the next successful publish (the relay's, once Redis answers again).
+   */
+  private publishPausedUntil = 0;
 
   constructor(private readonly options: EngineOptions) {
     this.store = options.store;
@@ -567,6 +577,47 @@ export class Engine {
       this.migrateInstance(instanceId, options),
     );
     return results.map(({ item, ...result }) => ({ instanceId: item, ...result }));
+  }
+
+  /**
+   * Replays an instance's recorded routing decisions (replay/): against the definitions it ran on (does the
+   * current build decide the same?), or against `definitionXml`, another model of its process key (would that
+   * model have routed it the same way so far?). Reports each divergence with the element id.
+   */
+  async replayInstance(
+    instanceId: string,
+    options: { definitionXml?: string | Buffer } = {},
+  ): Promise<ReplayReport> {
+    let against: ExecutableProcess | undefined;
+    if (options.definitionXml !== undefined) {
+      const instance = await this.store.getInstance(instanceId);
+      if (!instance) throw new NotFoundError(`Process instance ${instanceId} does not exist`);
+      const xml =
+        typeof options.definitionXml === 'string'
+          ? options.definitionXml
+          : options.definitionXml.toString('utf8');
+      // replaying many instances against one file compiles it once
+      if (this.replayModel?.xml !== xml) {
+        const loaded = await loadModel(xml, this.options.limits);
+        if (!loaded.ok)
+          throw new ValidationError(
+            `The BPMN file has ${loaded.problems.length} problem(s); nothing was replayed`,
+            loaded.problems,
+          );
+        this.replayModel = { xml, processes: loaded.model.processes };
+      }
+      against = this.replayModel.processes[instance.processKey];
+      if (!against)
+        throw new InvalidStateError(
+          `The BPMN file has no process ${instance.processKey} (the key of instance ${instanceId})`,
+          { reason: 'OTHER_PROCESS' },
+        );
+    }
+    return replayStoredInstance(
+      { store: this.store, processFor: async (id) => (await this.processFor(id)).process },
+      instanceId,
+      against,
+    );
   }
 
   /**
@@ -1996,7 +2047,8 @@ export class Engine {
       ...changes.jobsUpdated,
       ...changes.guardedJobUpdates.map((g) => g.job),
     ].filter((j) => j.state === 'pending' && j.publishedAt === null);
-    if (jobs.length > 0) await this.publishJobs(jobs);
+    // while the queue is failing, the relay publishes them (after its grace) once the queue takes jobs again
+    if (jobs.length > 0 && performance.now() >= this.publishPausedUntil) await this.publishJobs(jobs);
     for (const subscription of changes.subscriptionsInserted) {
       if (subscription.kind !== 'message') continue;
       try {
@@ -2029,7 +2081,9 @@ export class Engine {
           this.publishTimeoutMs,
         );
         published.push(job);
+        this.publishPausedUntil = 0;
       } catch (err) {
+        this.publishPausedUntil = performance.now() + PUBLISH_PAUSE_MS;
         this.logger?.warn(
           { err, jobId: job.id },
           'queue did not accept a job; the outbox relay will publish it',
@@ -2169,6 +2223,9 @@ function backoff(attempt: number): Promise<void> {
   const ms = Math.min(200, 2 ** attempt) * (0.5 + Math.random());
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** How long commands leave new jobs to the relay after the queue failed to take one (unless a publish succeeds first). */
+const PUBLISH_PAUSE_MS = 5000;
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -2,7 +2,8 @@
  * `deploy [--dry-run] <file.bpmn>…`: validates and deploys each file, printing the versions created and what
  * each changes against the latest deployed version of its key (elements added, removed, changed by id). With
  * `--dry-run` it prints the same summary and deploys nothing, so a designer can check a change before it goes
- * live.
+ * live. When running instances of a key would be routed differently by the new version (a replay of their recorded
+ * decisions, server/cli/replay.ts), the summary says how many.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -16,6 +17,7 @@ import {
   type CompiledProcess,
   type ProcessChanges,
 } from '../routes/views/definition-diff.js';
+import { divergingInFlight, formatInFlightWarning } from './replay.js';
 
 export interface DeployOptions {
   /** Validate and print the change summary; deploy nothing. */
@@ -49,8 +51,15 @@ export async function runDeploy(
         }
         const checksum = createHash('sha256').update(xml.toString('utf8')).digest('hex');
         const plans = [];
-        for (const process of Object.values(loaded.model.processes))
-          plans.push(await planFor(engine, process, checksum, maxBytes));
+        for (const process of Object.values(loaded.model.processes)) {
+          const plan = await planFor(engine, process, checksum, maxBytes);
+          // what the running instances of the key would meet under the new version (replay of their decisions)
+          const inFlight =
+            plan.upToDate || plan.latestVersion === null
+              ? null
+              : await divergingInFlight(engine, plan.key, xml);
+          plans.push({ ...plan, inFlight });
+        }
         if (options.dryRun) {
           for (const plan of plans) {
             if (plan.upToDate) out(`Up to date: ${plan.key} v${plan.latestVersion} (${file})`);
@@ -58,6 +67,7 @@ export async function runDeploy(
               const next = (plan.latestVersion ?? 0) + 1;
               out(`Would deploy: ${plan.key} v${next} (${file})`);
               for (const line of formatChanges(plan.key, next, plan.changes)) out(`  ${line}`);
+              for (const line of formatInFlightWarning(plan.key, file, plan.inFlight)) out(line);
             }
           }
           continue;
@@ -65,8 +75,10 @@ export async function runDeploy(
         for (const d of await engine.deploy(xml, { deployedBy: 'cli' })) {
           out(`${d.isNew ? 'Deployed' : 'Up to date'}: ${d.processKey} v${d.version} (${file})`);
           const plan = plans.find((p) => p.key === d.processKey);
-          if (d.isNew && plan)
+          if (d.isNew && plan) {
             for (const line of formatChanges(d.processKey, d.version, plan.changes)) out(`  ${line}`);
+            for (const line of formatInFlightWarning(d.processKey, file, plan.inFlight)) out(line);
+          }
         }
       } catch (e) {
         failed = true;

@@ -11,6 +11,7 @@ import { AUDIT_USAGE, runAudit } from './audit.js';
 import { CHECK_USAGE, runCheck } from './check.js';
 import { runAccountCli } from './user.js';
 import { runLayout } from './layout.js';
+import { runReplayCli } from './replay.js';
 
 const USAGE = `fiscal-bpm <command> [options]
 
@@ -25,8 +26,11 @@ Commands:
   layout [--force] <file.bpmn>…
                         add a generated diagram (BPMNDI) to files that have none
   audit verify          recompute the audit log's hash chains (--chain <id> for one); exit 1 on a broken row
-  check [--json]        check the invariants I1–I6 (wake-ups, history, effects, indicators, audit, outbox);
-                        prints violations with ids; exit 1 on a violation
+  replay [--instance <id> | --definition <key>] [--against <file.bpmn>]
+                        replay the routing decisions of running instances (against a new model with
+                        --against) and print each one that would differ; exit 1 when one does
+  check [--json]        check the invariants I1–I7 (wake-ups, history, effects, indicators, audit, outbox,
+                        open-task counters); prints violations with ids; exit 1 on a violation
   seed [--demo]         add the org directory (with --demo the demo users and their password) and the
                         ADMIN_USER_ID administrator; see seed --help
   user create <id> …    add a user who can sign in; user password <id> sets a password; see user --help
@@ -72,6 +76,7 @@ export async function main(argv: string[]): Promise<number> {
   const err = (line: string) => process.stderr.write(`${line}\n`);
   // `user` and `seed` parse their own options (user.ts, seed.ts)
   if (argv[0] === 'user' || argv[0] === 'seed') return runAccountCli(argv[0], argv.slice(1), out, err);
+  if (argv[0] === 'replay') return runReplayCli(argv.slice(1), out, err);
   let parsed;
   try {
     parsed = parseArgs({

@@ -190,9 +190,7 @@ function finish(
   decision: 'approved' | 'rejected' | undefined,
 ): void {
   if (mi.preset && decision) runner.work.setVariable(mi.resultVariable, decision);
-  runner.resume(body, () =>
-    runner.leave(body, runner.selectFlows(runner.element(body.elementId), body, { firstOnly: false })),
-  );
+  runner.resume(body, () => runner.route(body, { firstOnly: false }));
 }
 
 /** 减签 on a countersign: one pending instance goes away and counts no more; the body may decide at once. */

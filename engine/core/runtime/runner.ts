@@ -20,6 +20,8 @@ import type { InstanceWork } from './instance-work.js';
 import { activateMultiInstance, completeInnerInstance, isInnerInstance } from './multi-instance.js';
 import type { ExecutionRecord, HistoryEventType, JobRecord, TaskRecord } from './records.js';
 import { canReach } from './reachability.js';
+import { conditionalFlows, selectOutgoingFlows } from './flow-selection.js';
+import { routeInputs, type RouteRecord } from './route-record.js';
 
 /** Steps one command may take before the runner assumes a loop without wait states. */
 const MAX_STEPS = 10_000;
@@ -151,24 +153,30 @@ export class Runner {
     return outcome.value;
   }
 
-  /** Flows out of an element whose condition holds (unconditional ones always do), or the default. */
+  /** Flows out of an element whose condition holds (unconditional ones always do), or the default (flow-selection.ts). */
   selectFlows(element: ExecutableElement, token: ExecutionRecord, options: { firstOnly: boolean }): string[] {
-    const selected: string[] = [];
-    for (const flowId of element.outgoing) {
-      if (flowId === element.defaultFlowId) continue;
-      const flow = this.flow(flowId);
-      if (flow.condition && !this.holds(flow, element, token)) continue;
-      selected.push(flowId);
-      if (options.firstOnly) break;
-    }
-    if (selected.length === 0 && element.defaultFlowId) selected.push(element.defaultFlowId);
-    if (selected.length === 0 && element.outgoing.length > 0) {
-      throw new IncidentError(
-        'NO_FLOW_MATCHED',
-        `Expected at least one condition to hold, or a default flow, at ${element.bpmnType} ${element.id}, but none did (instance ${this.work.instance.id})`,
-      );
-    }
-    return selected;
+    return selectOutgoingFlows(
+      element,
+      (id) => this.flow(id),
+      (flow) => this.holds(flow, element, token),
+      {
+        firstOnly: options.firstOnly,
+        where: `instance ${this.work.instance.id}`,
+      },
+    );
+  }
+
+  /**
+   * The token leaves along the flows its element's conditions select (the first that holds at an exclusive
+   * gateway), and the choice is recorded with the variable values the conditions read, so that a replay can
+   * check it (route-record.ts).
+   */
+  route(token: ExecutionRecord, options: { firstOnly: boolean }): void {
+    const element = this.element(token.elementId);
+    const conditions = conditionalFlows(element, (id) => this.flow(id)).map((f) => f.condition!.source);
+    const inputs = conditions.length > 0 ? routeInputs(conditions, this.context(token)) : {};
+    const flows = this.selectFlows(element, token, options);
+    this.leave(token, flows, { flows, ...inputs });
   }
 
   /**
@@ -190,15 +198,23 @@ export class Runner {
       this.arrive(token, returnTo, null);
       return;
     }
-    this.leave(token, this.selectFlows(this.element(token.elementId), token, { firstOnly: false }));
+    this.route(token, { firstOnly: false });
   }
 
-  /** The token's element completes and the token moves on along `flowIds` (one token each); none ends it. */
-  leave(token: ExecutionRecord, flowIds: readonly string[]): void {
+  /**
+   * The token's element completes and the token moves on along `flowIds` (one token each); none ends it. The
+   * completion row records the flows taken (`route`, with the decision's inputs when `route` gives them).
+   */
+  leave(token: ExecutionRecord, flowIds: readonly string[], route?: RouteRecord): void {
     const element = this.element(token.elementId);
     closeOwned(this, token.id);
     token.variables = null;
-    this.event('ELEMENT_COMPLETED', element, token);
+    this.event(
+      'ELEMENT_COMPLETED',
+      element,
+      token,
+      flowIds.length > 0 ? { route: route ?? { flows: [...flowIds] } } : null,
+    );
     if (flowIds.length === 0) {
       this.work.executions.delete(token.id);
       this.completeScopeIfEmpty(token.parentId);
@@ -232,7 +248,8 @@ export class Runner {
         `Expected a flow from ${gateway.id} to ${targetId}, but there is none`,
       );
     closeOwned(this, token.id);
-    this.event('ELEMENT_COMPLETED', gateway, token);
+    const route: RouteRecord = { flows: [flowId], trigger: targetId };
+    this.event('ELEMENT_COMPLETED', gateway, token, { route });
     this.event('FLOW_TAKEN', gateway, token, { flowId });
     token.elementId = targetId;
     token.arrivedVia = flowId;

@@ -148,7 +148,8 @@ export async function buildTimeline(
   const kept = records.filter((r) => all || TIMELINE_EVENTS.has(r.type));
   return Promise.all(
     kept.map(async (r, position) => {
-      const { comment, note, ...rest } = r.data ?? {};
+      // a routing decision's `route` (its flows and condition inputs, kept for replay) may hold hidden fields
+      const { comment, note, route: _route, ...rest } = r.data ?? {};
       const text = typeof comment === 'string' ? comment : typeof note === 'string' ? note : null;
       const element = r.elementId ? elements.get(r.elementId) : undefined;
       return {

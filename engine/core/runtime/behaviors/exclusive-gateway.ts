@@ -6,6 +6,6 @@ import type { Behavior } from './behavior.js';
  */
 export const exclusiveGateway: Behavior = {
   activate(runner, token) {
-    runner.leave(token, runner.selectFlows(runner.element(token.elementId), token, { firstOnly: true }));
+    runner.route(token, { firstOnly: true });
   },
 };

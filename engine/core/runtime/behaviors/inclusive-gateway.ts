@@ -10,6 +10,6 @@ export const inclusiveGateway: Behavior = {
     else this.afterJoin!(runner, token);
   },
   afterJoin(runner, token) {
-    runner.leave(token, runner.selectFlows(runner.element(token.elementId), token, { firstOnly: false }));
+    runner.route(token, { firstOnly: false });
   },
 };
