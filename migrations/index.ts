@@ -16,6 +16,7 @@ import * as createBudgetTables from './20261128102000_create_budget_tables.js';
 import * as createNonTaxTables from './20261128103000_create_non_tax_tables.js';
 import * as addTaskQueryIndexes from './20261128110000_add_task_query_indexes.js';
 import * as addTaskOrgPath from './20261128111000_add_task_org_path.js';
+import * as createOpenTaskCounts from './20261128120000_create_open_task_counts.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -35,6 +36,7 @@ const migrations: ReadonlyArray<[string, Migration]> = [
   ['20261128103000_create_non_tax_tables', createNonTaxTables],
   ['20261128110000_add_task_query_indexes', addTaskQueryIndexes],
   ['20261128111000_add_task_org_path', addTaskOrgPath],
+  ['20261128120000_create_open_task_counts', createOpenTaskCounts],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -60,4 +60,28 @@ describe('architecture', function () {
       importsOf(join(ROOT, 'engine/adapters/knex/knex-process-store.ts')).includes('../../core/errors.js'),
     );
   });
+
+  it('should build no SQL from values: every ${…} inside a raw SQL template is a known constant', function () {
+    // MySQL connections accept statement batches (multipleStatements), so SQL glued from a value would be an
+    // injection; values must travel as bindings. The interpolations below are constants or checked names.
+    const allowed = new Set([
+      'engine/adapters/knex/connect.ts: name', // matched against /^[A-Za-z0-9_]+$/ first
+      'engine/adapters/knex/instance-load.ts: TASK_INSTANCE_VARIABLE',
+      'processes/treasury-payment/reservation-sweep.ts: net', // a constant SQL expression
+    ]);
+    const sites = ['engine', 'server', 'processes', 'migrations'].flatMap((dir) =>
+      tsFiles(join(ROOT, dir)).flatMap((file) => {
+        const source = readFileSync(file, 'utf8');
+        return [...source.matchAll(/(?:raw|Raw)\(\s*`((?:\\.|[^`\\])*)`/g)].flatMap((m) =>
+          [...m[1]!.matchAll(/\$\{([^}]*)\}/g)].map((i) => `${relative(ROOT, file)}: ${i[1]!.trim()}`),
+        );
+      }),
+    );
+    assert.deepEqual(
+      sites.filter((site) => !allowed.has(site)),
+      [],
+    );
+    // the scanner finds the sites it allows (it would find a new one too)
+    assert.deepEqual(new Set(sites), allowed);
+  });
 });

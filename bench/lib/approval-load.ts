@@ -29,6 +29,8 @@ export interface LoadSnapshot {
   readonly unexpectedPaths: number;
   readonly statements: StatementCounts;
   readonly statementsInTransaction: Record<string, number>;
+  /** Queries sent, per attribution (a statement batch is one). */
+  readonly roundTrips: Record<string, number>;
 }
 
 export class ApprovalLoad {
@@ -91,6 +93,7 @@ export class ApprovalLoad {
       unexpectedPaths: this.unexpectedPaths,
       statements: sql.counts,
       statementsInTransaction: sql.inTransaction,
+      roundTrips: sql.roundTrips,
     };
   }
 

@@ -3,7 +3,9 @@
  * transactions), by kind. With `attribute`, statements are also attributed to what the caller was doing,
  * through AsyncLocalStorage: wrap a call in `counter.as('complete', () => engine.completeTask(…))` and every
  * statement it causes counts under 'complete'; statements of nobody's call (the outbox relay) count as
- * 'background'. AsyncLocalStorage puts a hook on every promise, so measured windows count without it
+ * 'background'. The engine sends a command's reads and writes as statement batches (one round trip, statements
+ * joined by ";\n", values as bindings): a batch counts as one round trip and as each of its statements.
+ * AsyncLocalStorage puts a hook on every promise, so measured windows count without it
  * (everything under 'all') and the attribution is a separate, unmeasured census.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -20,14 +22,20 @@ export class SqlCounter {
   private counts: StatementCounts = {};
   /** Statements that ran inside a transaction, per attribution (BEGIN/COMMIT included). */
   private inTransaction: Record<string, number> = {};
+  /** Queries sent (a batch is one), per attribution. */
+  private roundTrips: Record<string, number> = {};
   private enabled = false;
   private readonly listener = (query: { sql?: string; __knexTxId?: string }) => {
     if (!this.enabled) return;
     const who = this.attribute ? (this.storage.getStore() ?? 'background') : 'all';
-    const kind = classify(query.sql ?? '');
+    const statements = (query.sql ?? '').split(';\n');
     const bucket = (this.counts[who] ??= {});
-    bucket[kind] = (bucket[kind] ?? 0) + 1;
-    if (query.__knexTxId) this.inTransaction[who] = (this.inTransaction[who] ?? 0) + 1;
+    for (const statement of statements) {
+      const kind = classify(statement);
+      bucket[kind] = (bucket[kind] ?? 0) + 1;
+    }
+    this.roundTrips[who] = (this.roundTrips[who] ?? 0) + 1;
+    if (query.__knexTxId) this.inTransaction[who] = (this.inTransaction[who] ?? 0) + statements.length;
   };
 
   constructor(
@@ -46,6 +54,7 @@ export class SqlCounter {
   reset(enabled = true): void {
     this.counts = {};
     this.inTransaction = {};
+    this.roundTrips = {};
     this.enabled = enabled;
   }
 
@@ -53,8 +62,16 @@ export class SqlCounter {
     this.enabled = false;
   }
 
-  snapshot(): { counts: StatementCounts; inTransaction: Record<string, number> } {
-    return { counts: structuredClone(this.counts), inTransaction: { ...this.inTransaction } };
+  snapshot(): {
+    counts: StatementCounts;
+    inTransaction: Record<string, number>;
+    roundTrips: Record<string, number>;
+  } {
+    return {
+      counts: structuredClone(this.counts),
+      inTransaction: { ...this.inTransaction },
+      roundTrips: { ...this.roundTrips },
+    };
   }
 
   /** Stops listening, and takes AsyncLocalStorage's promise hook away again. */

@@ -48,6 +48,8 @@ export interface ThroughputRun {
   readonly transactionsPerInstance: number | null;
   /** Every statement of the window (commands, the clients' listTasks, the relay) per step × steps per instance. */
   readonly statementsPerInstance: number | null;
+  /** Queries sent per instance (a statement batch is one round trip). */
+  readonly roundTripsPerInstance: number | null;
   readonly statements: StatementCounts;
   readonly errors: number;
   readonly errorSamples: string[];
@@ -147,6 +149,13 @@ export async function run(context: BenchContext): Promise<ScenarioResult> {
           value: r.statementsPerInstance,
           digits: 1,
           note: `everything sent: ${censusNote(census)}`,
+        },
+        {
+          key: `${key}.roundTripsPerInstance`,
+          label: `${tag}: DB round trips/instance`,
+          value: r.roundTripsPerInstance,
+          digits: 1,
+          note: 'queries sent; a batch of statements is one',
         },
       );
     } else {
@@ -432,6 +441,9 @@ function summarizeRun(
     rollbacks: kindOf(statements, 'rollback'),
     transactionsPerInstance: perInstance(commits),
     statementsPerInstance: perInstance(totalOf(statements)),
+    roundTripsPerInstance: perInstance(
+      snapshots.reduce((a, s) => a + Object.values(s.roundTrips).reduce((x, y) => x + y, 0), 0),
+    ),
     statements,
     errors: snapshots.reduce((a, s) => a + s.errors, 0),
     errorSamples: snapshots.flatMap((s) => s.errorSamples).slice(0, 5),

@@ -228,13 +228,50 @@ export class Engine {
    */
   async completeTask(
     taskId: string,
-    options: { variables?: Record<string, unknown>; actor?: string; comment?: string } = {},
+    options: {
+      variables?: Record<string, unknown>;
+      actor?: string;
+      comment?: string;
+      /**
+       * The caller's key for this request (an Idempotency-Key), kept on the completion's history row: a repeat
+       * with the same key after the task was completed — the caller never learnt that its first attempt
+       * committed — answers with the completed task instead of "not open".
+       */
+      requestKey?: string;
+    } = {},
   ): Promise<TaskRecord> {
-    const instanceId = await this.store.findTaskInstanceId(taskId);
-    if (!instanceId) throw new NotFoundError(`Task ${taskId} does not exist`);
     const variables = checkVariables(options.variables, `the completion of task ${taskId}`);
     const comment = checkComment(options.comment);
-    return this.command(instanceId, options.actor ?? null, (work, runner) => {
+    const requestKey = options.requestKey;
+    if (requestKey !== undefined && (requestKey.length === 0 || requestKey.length > 200))
+      throw new InvalidVariablesError('Expected a request key of 1–200 characters');
+    try {
+      return await this.completeOpenTask(taskId, options.actor ?? null, variables, comment, requestKey);
+    } catch (err) {
+      if (requestKey === undefined || !(err instanceof InvalidStateError)) throw err;
+      const task = await this.store.getTask(taskId);
+      const completion = task
+        ? (await this.store.listHistory(task.instanceId)).find(
+            (h) =>
+              h.type === 'TASK_COMPLETED' &&
+              h.taskId === taskId &&
+              (h.data as { requestKey?: unknown } | null)?.requestKey === requestKey,
+          )
+        : undefined;
+      if (!task || !completion) throw err;
+      return task;
+    }
+  }
+
+  private completeOpenTask(
+    taskId: string,
+    actor: string | null,
+    variables: Record<string, unknown>,
+    comment: string | null | undefined,
+    requestKey: string | undefined,
+  ): Promise<TaskRecord> {
+    const options = { actor: actor ?? undefined };
+    return this.command({ taskId }, options.actor ?? null, (work, runner) => {
       const { task: open, token } = actOn(work, runner, taskId, options.actor ?? null, 'approve', {
         comment,
       });
@@ -256,7 +293,7 @@ export class Engine {
         'TASK_COMPLETED',
         runner.element(open.elementId),
         token,
-        { variables: Object.keys(variables), comment },
+        { variables: Object.keys(variables), comment, ...(requestKey ? { requestKey } : {}) },
         open.id,
       );
       releaseSuspended(work, runner, open);
@@ -1446,9 +1483,7 @@ export class Engine {
 
   /** One command on the instance of a task. */
   private async onTask<T>(taskId: string, actor: string | null, body: CommandBody<T>): Promise<T> {
-    const instanceId = await this.store.findTaskInstanceId(taskId);
-    if (!instanceId) throw new NotFoundError(`Task ${taskId} does not exist`);
-    return this.command(instanceId, actor, body);
+    return this.command({ taskId }, actor, body);
   }
 
   /** The user tasks completed so far in an instance, in order, with who completed them. */
@@ -1889,16 +1924,26 @@ export class Engine {
 
   /** Runs one command on an instance: load, apply, run, commit, publish; re-runs on conflicts. */
   private async command<T>(
-    instanceId: string,
+    target: string | { readonly taskId: string },
     actor: string | null,
     body: CommandBody<T>,
     options: { skipIfEnded?: boolean } = {},
   ): Promise<T> {
     // the changes of an attempt whose COMMIT failed without an answer: it may have committed after all
     let unsure: { changes: ChangeSet; result: T } | undefined;
+    // a command on a task finds its instance through the task (in the same round trip as the load)
+    let instanceId = typeof target === 'string' ? target : undefined;
     for (let attempt = 1; ; attempt++) {
-      const snapshot = await this.store.loadInstance(instanceId);
-      if (!snapshot) throw new NotFoundError(`Process instance ${instanceId} does not exist`);
+      const snapshot =
+        instanceId === undefined
+          ? await this.store.loadTaskInstance((target as { taskId: string }).taskId)
+          : await this.store.loadInstance(instanceId);
+      if (!snapshot) {
+        if (instanceId === undefined)
+          throw new NotFoundError(`Task ${(target as { taskId: string }).taskId} does not exist`);
+        throw new NotFoundError(`Process instance ${instanceId} does not exist`);
+      }
+      instanceId = snapshot.instance.id;
       if (unsure) {
         // answer the command's own success rather than a conflict with itself ("task already completed")
         if (await this.committedEarlier(snapshot.instance, unsure.changes)) {

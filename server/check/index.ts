@@ -1,5 +1,5 @@
 /**
- * The invariant checker behind `fiscal-bpm check` and the reliability tests (docs/invariants.md): runs I1–I6
+ * The invariant checker behind `fiscal-bpm check` and the reliability tests (docs/invariants.md): runs I1–I7
  * against the database of a running system and returns, per invariant, whether it holds and what breaks it,
  * with ids. Reads only, so it runs on a live system.
  */
@@ -10,6 +10,7 @@ import { effectKeys } from './effect-keys.js';
 import { indicatorBalances } from './indicator-balances.js';
 import { auditRows } from './audit-rows.js';
 import { outbox } from './outbox.js';
+import { openTaskCounters } from './open-task-counters.js';
 import type { CheckOptions, Invariant, InvariantResult } from './types.js';
 
 export type { CheckOptions, InvariantName, InvariantResult, Violation } from './types.js';
@@ -21,6 +22,7 @@ export const INVARIANTS: readonly Invariant[] = [
   indicatorBalances,
   auditRows,
   outbox,
+  openTaskCounters,
 ];
 
 /** The reconcile horizon when none is given (RECONCILE_HORIZON_MS's default). */

@@ -4,7 +4,7 @@
  */
 import type { Knex } from 'knex';
 
-export type InvariantName = 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6';
+export type InvariantName = 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6' | 'I7';
 
 export interface Violation {
   /** The rows concerned, e.g. `{ instanceId, executionId, elementId }` or `{ indicatorId }`. */

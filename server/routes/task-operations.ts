@@ -92,14 +92,17 @@ const complete = defineRoute({
   body: z.object({ variables: variables.optional(), comment: comment.optional() }).optional(),
   response: TaskSchema,
   errors: [409],
-  handler: async ({ params, body, services, principal }) => {
+  handler: async ({ params, body, services, principal, koa }) => {
     const task = await visibleTask(services, principal, params.id);
     await checkMakerChecker(services, task, [{ userId: principal.userId }]);
     await checkTaskSubmission(services, task, body?.variables);
+    // a repeat of a completion that committed but whose answer was lost (the process died) is recognised by its key
+    const key = koa.get('Idempotency-Key');
     await services.engine.completeTask(task.id, {
       actor: principal.userId,
       variables: body?.variables,
       comment: body?.comment,
+      requestKey: key ? `${principal.userId}:${key}` : undefined,
     });
     return taskJson(services, task.id);
   },

@@ -1,8 +1,8 @@
 /**
  * Writes the tamper-evident audit log: hash-chained rows inserted in the same transaction as the state change
- * they record (docs/audit.md). Instance commits append to the instance's own chain (`instance:<id>`); the
- * instance row is already locked by the version-guarded UPDATE of the commit, so the chain head is read with a
- * plain SELECT of the last row (one round trip, no extra columns on process_instances, no hot row). Everything
+ * they record (docs/audit.md). Instance commits append to the instance's own chain (`instance:<id>`): the chain
+ * head is the last row, read when the command loads the instance (in the same batch) or before the commit; the
+ * commit's version-guarded UPDATE proves nobody appended since (no extra columns, no hot row). Everything
  * else (deployments, user and role administration) appends to a chain whose head row in audit_chain_heads is
  * locked with SELECT … FOR UPDATE.
  *
@@ -113,29 +113,47 @@ export function auditFieldsFromRow(r: Record<string, unknown>): AuditFields {
   };
 }
 
-/** Rows per INSERT (19 columns; keeps SQLite far under its bound-variable limit). */
-const BATCH = 100;
+/** The last row of a chain: where the next row links to. */
+export interface ChainHead {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+/** The head of an instance's chain, or the genesis head when the chain has no row yet. */
+export async function readInstanceChainHead(
+  db: Knex | Knex.Transaction,
+  instanceId: string,
+): Promise<ChainHead> {
+  const last = await instanceChainHeadQuery(db, instanceId).first();
+  return chainHeadFromRow(last);
+}
+
+/** The query behind readInstanceChainHead (the MySQL store sends it in its load batch). */
+export function instanceChainHeadQuery(db: Knex | Knex.Transaction, instanceId: string): Knex.QueryBuilder {
+  return db('audit_log')
+    .select('seq', 'row_hash')
+    .where({ chain_id: instanceChainId(instanceId) })
+    .orderBy('seq', 'desc')
+    .limit(1);
+}
+
+export function chainHeadFromRow(row: Record<string, unknown> | undefined): ChainHead {
+  return row ? { seq: Number(row.seq), hash: String(row.row_hash) } : { seq: 0, hash: GENESIS_HASH };
+}
 
 /**
- * Appends one audit row per history row of the commit (one `instance.change` row when the commit wrote no
- * history) to the instance's chain. Call inside the commit's transaction, after the guarded instance write.
+ * The audit rows of an instance commit: one per history row of the commit (one `instance.change` row when the
+ * commit wrote no history), linked after `head`, the chain's last row. Insert them in the commit's transaction,
+ * after the guarded instance write: the head must have been read at or after the version the commit moves from
+ * (the version guard then proves nobody appended in between).
  */
-export async function appendCommitAudit(
-  trx: Knex.Transaction,
+export function commitAuditRows(
   cs: ChangeSet,
+  head: ChainHead,
   options: AuditOptions = {},
-): Promise<void> {
+): Record<string, unknown>[] {
   const instance = cs.instance;
   const chainId = instanceChainId(instance.id);
-  let head = { seq: 0, hash: GENESIS_HASH };
-  if (cs.expectedVersion !== null) {
-    const last = await trx('audit_log')
-      .select('seq', 'row_hash')
-      .where({ chain_id: chainId })
-      .orderBy('seq', 'desc')
-      .first();
-    if (last) head = { seq: Number(last.seq), hash: String(last.row_hash) };
-  }
   const who = contextFields(options.auditContext?.());
   const before =
     cs.expectedVersion === null ? null : canonicalJson({ instance: { version: cs.expectedVersion } });
@@ -168,8 +186,7 @@ export async function appendCommitAudit(
             after_json: canonicalJson({ instance: instanceAfter }),
           },
         ];
-  const rows = chain(chainId, head, options.auditHash ?? 'sha256', entries);
-  for (let i = 0; i < rows.length; i += BATCH) await trx('audit_log').insert(rows.slice(i, i + BATCH));
+  return chain(chainId, head, options.auditHash ?? 'sha256', entries);
 }
 
 /** A change outside any instance: a deployment, a user or role change, a configuration change. */

@@ -34,6 +34,9 @@ export function connectDatabase(options: DatabaseOptions): Knex {
         charset: 'utf8mb4',
         supportBigNumbers: true,
         dateStrings: false,
+        // the store sends a command's reads, and its writes, as one batch each (statement-batch.ts); every value
+        // is a binding, and no SQL in the code base is built from values (test/architecture.test.ts checks)
+        multipleStatements: true,
       },
       pool: {
         min: 0,

@@ -4,7 +4,7 @@
  */
 import type { Knex } from 'knex';
 import type { DefinitionStatistics, DiagramState } from '../../core/api-types.js';
-import { ConcurrencyError, TransientStoreError } from '../../core/errors.js';
+import { TransientStoreError } from '../../core/errors.js';
 import type { InstanceQuery, ProcessStore, TaskQuery } from '../../core/ports/store.js';
 import type {
   CarbonCopyRecord,
@@ -20,38 +20,47 @@ import type {
   TaskRecord,
 } from '../../core/runtime/records.js';
 import {
-  candidateRows,
   carbonCopyFromRow,
-  carbonCopyToRow,
   dbTime,
   definitionFromRow,
   definitionToRow,
-  executionFromRow,
-  executionToRow,
   historyFromRow,
-  historyToRow,
   incidentFromRow,
-  incidentToRow,
   instanceFromRow,
-  instanceToRow,
   jobFromRow,
   jobToRow,
   messageFromRow,
   messageToRow,
   subscriptionFromRow,
   subscriptionToRow,
-  taskFromRow,
-  taskToRow,
+  tasksFromRows,
 } from './rows.js';
 import {
   countOf,
+  isOpenTaskCountByOrg,
+  openTaskCountByOrg,
   filterInstances,
   filterTasks,
   orderAndPageInstances,
   orderAndPageTasks,
 } from './query-filters.js';
 import { definitionStatistics, diagramState } from './statistics.js';
-import { appendCommitAudit, appendDeployAudit, type AuditOptions } from './audit-log.js';
+import {
+  appendDeployAudit,
+  chainHeadFromRow,
+  commitAuditRows,
+  readInstanceChainHead,
+  type AuditOptions,
+  type ChainHead,
+} from './audit-log.js';
+import { insertStatements, lostRace, OPEN_TASK_COUNTER_SHARDS, planCommit } from './commit-plan.js';
+import {
+  instanceLoadQueries,
+  setTaskInstanceVariable,
+  snapshotFromResults,
+  TASK_INSTANCE_VARIABLE,
+} from './instance-load.js';
+import { affectedRowsOf, rowsOf, runBatch, runTransactionBatch } from './statement-batch.js';
 
 /** The columns of a definition without its XML (lists and key lookups never need the file). */
 const DEFINITION_COLUMNS = [
@@ -65,15 +74,22 @@ const DEFINITION_COLUMNS = [
   'deployed_at',
 ];
 
-/** Rows per INSERT statement (keeps SQLite under its bound-variable limit). */
-const BATCH = 100;
+/** Chain heads remembered between a command's load and its commit (cleared whole when full). */
+const MAX_CACHED_CHAIN_HEADS = 10_000;
 
 export class KnexProcessStore implements ProcessStore {
   /** `options`: the audit context source and hash (audit-log.ts); absent, rows name the history actor only. */
+  /** MySQL/MariaDB: loads and commits go as statement batches, one round trip each. */
+  private readonly batched: boolean;
+  /** The audit chain head each instance had when it was last loaded here, by instance id. */
+  private readonly chainHeads = new Map<string, { version: number; head: ChainHead }>();
+
   constructor(
     readonly knex: Knex,
     private readonly options: AuditOptions = {},
-  ) {}
+  ) {
+    this.batched = String((knex.client as { config?: { client?: unknown } }).config?.client) === 'mysql2';
+  }
 
   // definitions //////
 
@@ -112,126 +128,63 @@ export class KnexProcessStore implements ProcessStore {
   // one instance //////
 
   async loadInstance(instanceId: string): Promise<InstanceSnapshot | undefined> {
-    return this.guard(async () => {
-      const row = await this.knex('process_instances').where({ id: instanceId }).first();
-      if (!row) return undefined;
-      const [executions, variables, tasks, jobs, incidents, subscriptions] = await Promise.all([
-        this.knex('executions').where({ instance_id: instanceId }).orderBy('created_at').orderBy('id'),
-        this.loadVariables(instanceId),
-        this.knex('user_tasks')
-          .where({ instance_id: instanceId })
-          .whereIn('state', ['routing', 'created', 'suspended']),
-        this.knex('jobs').where({ instance_id: instanceId, state: 'pending' }),
-        this.knex('incidents').where({ instance_id: instanceId, state: 'open' }),
-        this.knex('event_subscriptions').where({ instance_id: instanceId }),
-      ]);
-      return {
-        instance: instanceFromRow(row),
-        executions: executions.map(executionFromRow),
-        variables,
-        openTasks: await this.withCandidates(tasks),
-        pendingJobs: jobs.map(jobFromRow),
-        openIncidents: incidents.map(incidentFromRow),
-        openSubscriptions: subscriptions.map(subscriptionFromRow),
-      };
-    });
+    return this.load(instanceId);
+  }
+
+  /** The instance of a task, loaded for a command on the task (one round trip on MySQL). */
+  async loadTaskInstance(taskId: string): Promise<InstanceSnapshot | undefined> {
+    if (this.batched) return this.load(taskId, { byTask: true });
+    const instanceId = await this.findTaskInstanceId(taskId);
+    return instanceId === undefined ? undefined : this.load(instanceId);
   }
 
   async commit(cs: ChangeSet): Promise<void> {
-    await this.guard(() =>
-      this.knex.transaction(async (trx) => {
-        const instanceRow = instanceToRow(cs.instance);
-        if (cs.expectedVersion === null) {
-          await trx('process_instances').insert(instanceRow);
-        } else {
-          const { id, ...changes } = instanceRow;
-          const updated = await trx('process_instances')
-            .where({ id, version: cs.expectedVersion })
-            .update(changes);
-          if (updated !== 1) {
-            throw new ConcurrencyError(
-              `Expected instance ${cs.instance.id} at version ${cs.expectedVersion}, but another command changed it first`,
-            );
-          }
-        }
-        if (cs.executionsDeleted.length > 0)
-          await trx('executions').whereIn('id', cs.executionsDeleted).delete();
-        for (const execution of cs.executionsUpdated) {
-          const { id, ...changes } = executionToRow(execution);
-          await trx('executions').where({ id }).update(changes);
-        }
-        await insertAll(trx, 'executions', cs.executionsInserted.map(executionToRow));
-        const variableRows = Object.entries(cs.variablesSet).map(([name, value]) => ({
-          instance_id: cs.instance.id,
-          scope_id: cs.instance.id,
-          name,
-          value_json: JSON.stringify(value === undefined ? null : value),
-          updated_at: dbTime(cs.instance.updatedAt),
-        }));
-        if (variableRows.length > 0) {
-          await trx('variables')
-            .insert(variableRows)
-            .onConflict(['instance_id', 'scope_id', 'name'])
-            .merge(['value_json', 'updated_at']);
-        }
-        // the instance's org path rides along on its tasks (org-subtree counts without a join)
-        const orgPath = cs.instance.orgPath ?? null;
-        await insertAll(
-          trx,
-          'user_tasks',
-          cs.tasksInserted.map((task) => ({ ...taskToRow(task), org_path: orgPath })),
+    const cached = this.chainHeads.get(cs.instance.id);
+    this.chainHeads.delete(cs.instance.id);
+    // The audit chain's head, read at or after the version this commit moves from (at the command's load, or
+    // now): if the version guard holds, nobody has appended since.
+    const headNow = (db: Knex | Knex.Transaction) =>
+      cs.expectedVersion === null
+        ? chainHeadFromRow(undefined)
+        : cached?.version === cs.expectedVersion
+          ? cached.head
+          : readInstanceChainHead(db, cs.instance.id);
+    await this.guard(async () => {
+      if (this.batched) {
+        const plan = planCommit(
+          this.knex,
+          cs,
+          commitAuditRows(cs, await headNow(this.knex), this.options),
+          Math.floor(Math.random() * OPEN_TASK_COUNTER_SHARDS),
         );
-        await insertAll(trx, 'task_candidates', cs.tasksInserted.flatMap(candidateRows));
-        for (const task of cs.tasksUpdated) {
-          const { id, ...changes } = taskToRow(task);
-          await trx('user_tasks').where({ id }).update(changes);
-        }
-        if (cs.taskCandidatesReplaced.length > 0) {
-          await trx('task_candidates').whereIn('task_id', cs.taskCandidatesReplaced).delete();
-          await insertAll(
-            trx,
-            'task_candidates',
-            cs.tasksUpdated.filter((t) => cs.taskCandidatesReplaced.includes(t.id)).flatMap(candidateRows),
-          );
-        }
-        await insertAll(trx, 'jobs', cs.jobsInserted.map(jobToRow));
-        for (const job of cs.jobsUpdated) {
-          const { id, ...changes } = jobToRow(job);
-          await trx('jobs').where({ id }).update(changes);
-        }
-        await insertAll(trx, 'incidents', cs.incidentsInserted.map(incidentToRow));
-        for (const incident of cs.incidentsUpdated) {
-          const { id, ...changes } = incidentToRow(incident);
-          await trx('incidents').where({ id }).update(changes);
-        }
-        if (cs.subscriptionsDeleted.length > 0) {
-          await trx('event_subscriptions').whereIn('id', cs.subscriptionsDeleted).delete();
-        }
-        await insertAll(trx, 'event_subscriptions', cs.subscriptionsInserted.map(subscriptionToRow));
-        await insertAll(trx, 'messages', cs.messagesInserted.map(messageToRow));
-        await insertAll(trx, 'carbon_copies', cs.carbonCopiesInserted.map(carbonCopyToRow));
-        for (const consumed of cs.messagesConsumed) {
-          const updated = await trx('messages')
-            .where({ id: consumed.id, state: 'buffered' })
-            .update({ state: 'correlated', instance_id: cs.instance.id, correlated_at: dbTime(consumed.at) });
-          if (updated !== 1)
-            throw new ConcurrencyError(`Buffered message ${consumed.id} was correlated by another command`);
-        }
-        for (const { job, expectedAttempt } of cs.guardedJobUpdates) {
-          const { id, ...changes } = jobToRow(job);
-          const updated = await trx('jobs')
-            .where({ id, attempt: expectedAttempt, state: 'pending' })
-            .update(changes);
-          if (updated !== 1) throw new ConcurrencyError(`Job ${id} was handled by another worker`);
-        }
-        await insertAll(
-          trx,
-          'history_events',
-          cs.history.map((h, idx) => historyToRow(cs.instance.id, cs.instance.version, idx, h)),
+        await runTransactionBatch(
+          this.knex,
+          plan.map((p) => p.query),
+          {
+            check: (results) =>
+              plan.forEach(({ mustAffectOne }, i) => {
+                if (mustAffectOne && affectedRowsOf(results[i]) !== 1) throw mustAffectOne();
+              }),
+            // a statement failed (a duplicate history row, say): if the instance moved on, it lost a race
+            explain: async (_err, select) => {
+              if (cs.expectedVersion === null) return undefined;
+              const [row] = await select(
+                this.knex('process_instances').select('version').where({ id: cs.instance.id }),
+              );
+              return !row || Number(row.version) !== cs.expectedVersion ? lostRace(cs) : undefined;
+            },
+          },
         );
-        await appendCommitAudit(trx, cs, this.options);
-      }),
-    );
+        return;
+      }
+      await this.knex.transaction(async (trx) => {
+        const plan = planCommit(this.knex, cs, commitAuditRows(cs, await headNow(trx), this.options));
+        for (const { query, mustAffectOne } of plan) {
+          const answer: unknown = await query.transacting(trx);
+          if (mustAffectOne && answer !== 1) throw mustAffectOne();
+        }
+      });
+    });
   }
 
   /**
@@ -254,8 +207,11 @@ export class KnexProcessStore implements ProcessStore {
           .where({ kind: 'start-timer', state: 'pending' })
           .whereIn('definition_id', older)
           .update({ state: 'canceled', updated_at: dbTime(definition.deployedAt) });
-        await insertAll(trx, 'event_subscriptions', starts.subscriptions.map(subscriptionToRow));
-        await insertAll(trx, 'jobs', starts.jobs.map(jobToRow));
+        const inserts = [
+          ...insertStatements(this.knex, 'event_subscriptions', starts.subscriptions.map(subscriptionToRow)),
+          ...insertStatements(this.knex, 'jobs', starts.jobs.map(jobToRow)),
+        ];
+        for (const insert of inserts) await insert.transacting(trx);
         await appendDeployAudit(trx, definition, this.options);
       }),
     );
@@ -403,14 +359,29 @@ export class KnexProcessStore implements ProcessStore {
   }
 
   async listTasks(query: TaskQuery): Promise<TaskRecord[]> {
-    const rows = await this.guard(() =>
-      orderAndPageTasks(filterTasks(this.knex, query).select('t.*'), query),
-    );
+    const page = () => orderAndPageTasks(filterTasks(this.knex, query), query);
+    if (this.batched) {
+      // the page and the candidates of its tasks in one round trip (the page's ids as a derived table)
+      const [tasks, candidates] = await this.guard(() =>
+        runBatch(this.knex, [
+          page().select('t.*'),
+          this.knex('task_candidates')
+            .select('task_id', 'kind', 'value')
+            .whereIn('task_id', this.knex.select('p.id').from(page().select('t.id').as('p'))),
+        ]),
+      );
+      return tasksFromRows(rowsOf(tasks), rowsOf(candidates));
+    }
+    const rows = await this.guard(() => page().select('t.*'));
     return this.withCandidates(rows);
   }
 
   async countTasks(query: TaskQuery): Promise<number> {
-    const row = await this.guard(() => filterTasks(this.knex, query).count('* as n').first());
+    const row = await this.guard(() =>
+      isOpenTaskCountByOrg(query)
+        ? openTaskCountByOrg(this.knex, query.orgPathPrefix)
+        : filterTasks(this.knex, query).count('* as n').first(),
+    );
     return countOf(row);
   }
 
@@ -580,6 +551,30 @@ export class KnexProcessStore implements ProcessStore {
 
   // helpers //////
 
+  /** Loads an instance by id, or (MySQL, `byTask`) by the id of one of its tasks. */
+  private async load(id: string, options: { byTask?: boolean } = {}): Promise<InstanceSnapshot | undefined> {
+    const loaded = await this.guard(async () => {
+      if (this.batched) {
+        const queries = options.byTask
+          ? [
+              setTaskInstanceVariable(this.knex, id),
+              ...instanceLoadQueries(this.knex, this.knex.raw(TASK_INSTANCE_VARIABLE)),
+            ]
+          : instanceLoadQueries(this.knex, id);
+        const results = await runBatch(this.knex, queries);
+        return snapshotFromResults(results.slice(options.byTask ? 1 : 0).map(rowsOf));
+      }
+      const results: Record<string, unknown>[][] = [];
+      for (const query of instanceLoadQueries(this.knex, id)) results.push(await query);
+      return snapshotFromResults(results);
+    });
+    if (!loaded) return undefined;
+    const { snapshot, chainHead } = loaded;
+    if (this.chainHeads.size >= MAX_CACHED_CHAIN_HEADS) this.chainHeads.clear();
+    this.chainHeads.set(snapshot.instance.id, { version: snapshot.instance.version, head: chainHead });
+    return snapshot;
+  }
+
   private async withCandidates(rows: Record<string, unknown>[]): Promise<TaskRecord[]> {
     if (rows.length === 0) return [];
     const candidates: { task_id: string; kind: string; value: string }[] = await this.guard(() =>
@@ -588,13 +583,7 @@ export class KnexProcessStore implements ProcessStore {
         rows.map((r) => String(r.id)),
       ),
     );
-    const byTask = new Map<string, { kind: string; value: string }[]>();
-    for (const c of candidates) {
-      const list = byTask.get(c.task_id) ?? [];
-      list.push(c);
-      byTask.set(c.task_id, list);
-    }
-    return rows.map((r) => taskFromRow(r, byTask.get(String(r.id)) ?? []));
+    return tasksFromRows(rows, candidates);
   }
 
   /** Runs a database call, turning retryable failures into TransientStoreError. */
@@ -634,12 +623,4 @@ export function isTransientDatabaseError(err: unknown): boolean {
   ];
   if (e.code && transientCodes.includes(e.code)) return true;
   return e.name === 'KnexTimeoutError';
-}
-
-async function insertAll(
-  trx: Knex.Transaction,
-  table: string,
-  rows: Record<string, unknown>[],
-): Promise<void> {
-  for (let i = 0; i < rows.length; i += BATCH) await trx(table).insert(rows.slice(i, i + BATCH));
 }

@@ -190,3 +190,27 @@ function page(q: Knex.QueryBuilder, query: { firstResult?: number; maxResults?: 
   const max = Math.min(Math.max(0, Math.floor(query.maxResults ?? DEFAULT_PAGE)), MAX_PAGE);
   return q.offset(first).limit(max);
 }
+
+/** Keys of a TaskQuery that do not narrow which tasks are counted. */
+const PAGING_KEYS = new Set(['sortBy', 'sortOrder', 'firstResult', 'maxResults']);
+
+/**
+ * Whether a task count asks only "how many open tasks in this org subtree (or everywhere)": the question the
+ * per-org open-task counters answer (migrations/20261128120000_create_open_task_counts.ts).
+ */
+export function isOpenTaskCountByOrg(query: TaskQuery): boolean {
+  return Object.entries(query).every(
+    ([key, value]) =>
+      value === undefined ||
+      PAGING_KEYS.has(key) ||
+      key === 'orgPathPrefix' ||
+      (key === 'state' && value === 'created'),
+  );
+}
+
+/** The open tasks of an org subtree (all orgs without a prefix), summed over the org counters: `{ n }`. */
+export function openTaskCountByOrg(knex: Knex, orgPathPrefix: string | undefined): Knex.QueryBuilder {
+  const q = knex('org_open_task_counts').sum('open_count as n');
+  if (orgPathPrefix !== undefined) whereStartsWith(q, 'org_path', orgPathPrefix);
+  return q.first();
+}

@@ -159,6 +159,17 @@ export function taskFromRow(r: Row, candidates: { kind: string; value: string }[
   };
 }
 
+/** Task rows with their candidate rows (`task_id`, `kind`, `value`; any order). */
+export function tasksFromRows(rows: readonly Row[], candidates: readonly Row[]): TaskRecord[] {
+  const byTask = new Map<string, { kind: string; value: string }[]>();
+  for (const c of candidates) {
+    const list = byTask.get(String(c.task_id)) ?? [];
+    list.push({ kind: String(c.kind), value: String(c.value) });
+    byTask.set(String(c.task_id), list);
+  }
+  return rows.map((r) => taskFromRow(r, byTask.get(String(r.id)) ?? []));
+}
+
 export function taskToRow(t: TaskRecord): Row {
   return {
     id: t.id,

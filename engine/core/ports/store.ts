@@ -108,6 +108,8 @@ export interface ProcessStore {
 
   // one instance
   loadInstance(instanceId: string): Promise<InstanceSnapshot | undefined>;
+  /** loadInstance for the instance a task belongs to (a command on a task reads no more than this). */
+  loadTaskInstance(taskId: string): Promise<InstanceSnapshot | undefined>;
   commit(changes: ChangeSet): Promise<void>;
 
   // reads

@@ -34,6 +34,8 @@ export class InstanceWork {
   private readonly subscriptionsDeleted = new Set<string>();
 
   private readonly originalExecutions = new Map<string, string>();
+  /** Ids of the loaded tasks that were open (state `created`). */
+  private readonly originallyOpenTasks = new Set<string>();
   private readonly variablesSet: Record<string, unknown> = Object.create(null);
   private readonly newIds = new Set<string>();
   private readonly dirtyIds = new Set<string>();
@@ -55,7 +57,10 @@ export class InstanceWork {
       work.executions.set(e.id, { ...e });
       work.originalExecutions.set(e.id, JSON.stringify(e));
     }
-    for (const t of snapshot.openTasks) work.tasks.set(t.id, { ...t });
+    for (const t of snapshot.openTasks) {
+      work.tasks.set(t.id, { ...t });
+      if (t.state === 'created') work.originallyOpenTasks.add(t.id);
+    }
     for (const j of snapshot.pendingJobs) work.jobs.set(j.id, { ...j });
     for (const i of snapshot.openIncidents) work.incidents.set(i.id, { ...i });
     for (const sub of snapshot.openSubscriptions) work.subscriptions.set(sub.id, { ...sub });
@@ -134,6 +139,9 @@ export class InstanceWork {
     const tasks = split(this.tasks);
     const jobs = split(this.jobs);
     const incidents = split(this.incidents);
+    let openTaskDelta = 0;
+    for (const task of this.tasks.values())
+      openTaskDelta += Number(task.state === 'created') - Number(this.originallyOpenTasks.has(task.id));
     return {
       instance: { ...this.instance, version: (this.expectedVersion ?? 0) + 1, updatedAt: now },
       expectedVersion: this.expectedVersion,
@@ -155,6 +163,7 @@ export class InstanceWork {
       guardedJobUpdates: this.guardedJobUpdates,
       carbonCopiesInserted: this.carbonCopiesInserted,
       history: this.history,
+      openTaskDelta,
     };
   }
 }

@@ -285,6 +285,8 @@ export interface ChangeSet {
   /** Jobs of other owners (a definition's start timer) updated only if still pending at `expectedAttempt`. */
   guardedJobUpdates: { job: JobRecord; expectedAttempt: number }[];
   history: HistoryRecord[];
+  /** Tasks of this instance that became open (state `created`) minus those that stopped being open. */
+  openTaskDelta: number;
 }
 
 export interface DefinitionRecord {

@@ -326,6 +326,7 @@ forEachBackend('adapters/audit-log', (backend) => {
       messagesConsumed: [],
       guardedJobUpdates: [],
       carbonCopiesInserted: [],
+      openTaskDelta: 0,
       history: [
         {
           type: 'INSTANCE_CANCELED' as const,

@@ -38,6 +38,7 @@ forEachBackend('adapters/knex-process-store', (backend) => {
       messagesConsumed: [],
       guardedJobUpdates: [],
       carbonCopiesInserted: [],
+      openTaskDelta: 0,
       history: [
         {
           type: 'INSTANCE_CANCELED' as const,

@@ -132,11 +132,11 @@ forEachBackend('server/check invariants', (backend) => {
     await t?.close();
   });
 
-  it('should find all six invariants holding on a healthy system', async function () {
+  it('should find all seven invariants holding on a healthy system', async function () {
     const results = await checkInvariants(t.services.knex, { now: clock.now() });
     assert.deepEqual(
       results.map((r) => r.invariant),
-      ['I1', 'I2', 'I3', 'I4', 'I5', 'I6'],
+      ['I1', 'I2', 'I3', 'I4', 'I5', 'I6', 'I7'],
     );
     assert.equal(dirty(results), '', 'no violation');
     // the instances really are waiting in the ways this test is about
@@ -169,7 +169,7 @@ forEachBackend('server/check invariants', (backend) => {
       ),
       0,
     );
-    assert.equal(lines.filter((l) => l.startsWith('OK ')).length, 6, lines.join('\n'));
+    assert.equal(lines.filter((l) => l.startsWith('OK ')).length, 7, lines.join('\n'));
   });
 
   it('should report one injected violation per invariant with its ids, and make the CLI exit 1 naming each', async function () {
@@ -223,6 +223,9 @@ forEachBackend('server/check invariants', (backend) => {
       updated_at: twoMinutesAgo,
     });
 
+    // I7: that deleted task was open, so its org's open-task counter now counts one task too many
+    const openTaskOrg = String(task.org_path ?? '');
+
     // when the checker runs
     const results = await checkInvariants(knex, { now: clock.now(), horizonMs: 60_000 });
 
@@ -273,6 +276,11 @@ forEachBackend('server/check invariants', (backend) => {
       i6.violations.map((v) => v.ids.jobId),
       [staleJob],
     );
+    const i7 = byName(results, 'I7');
+    assert.deepEqual(
+      i7.violations.map((v) => v.ids.orgPath),
+      [openTaskOrg],
+    );
     assert.ok(results.every((r) => !r.ok));
 
     // and the command exits 1, printing each failed invariant and the ids
@@ -285,7 +293,7 @@ forEachBackend('server/check invariants', (backend) => {
     );
     assert.equal(code, 1);
     const text = lines.join('\n');
-    for (const name of ['I1', 'I2', 'I3', 'I4', 'I5', 'I6'])
+    for (const name of ['I1', 'I2', 'I3', 'I4', 'I5', 'I6', 'I7'])
       assert.match(text, new RegExp(`^FAIL ${name} `, 'm'));
     for (const id of [task.execution_id, ghost, ids.payment!, String(other.id), staleJob])
       assert.ok(text.includes(id), id);
@@ -299,7 +307,7 @@ forEachBackend('server/check invariants', (backend) => {
     const parsed = JSON.parse(json.join('\n')) as InvariantResult[];
     assert.deepEqual(
       parsed.map((r) => r.ok),
-      [false, false, false, false, false, false],
+      [false, false, false, false, false, false, false],
     );
   });
 });

@@ -38,6 +38,32 @@ forEachBackend('runtime/behaviors/user-task', (backend) => {
     assert.equal(task!.dueAt, clock.now() + 3 * 86_400_000);
   });
 
+  it('should answer a repeated completion with the same request key with the completed task, and refuse others', async function () {
+    // given a task completed under a request key (the caller never learnt it committed)
+    const instance = await t.engine.startInstance('userTaskAssignment', {
+      variables: { submitter: 'a', reviewers: [] },
+    });
+    const [review] = await t.openTasks(instance.id);
+    await t.engine.completeTask(review!.id, { actor: 'a', requestKey: 'a:key-1' });
+
+    // when the caller repeats it with the same key
+    const repeated = await t.engine.completeTask(review!.id, { actor: 'a', requestKey: 'a:key-1' });
+
+    // then it gets the completed task, and nothing happened twice
+    assert.equal(repeated.id, review!.id);
+    assert.equal(repeated.state, 'completed');
+    const completions = (await t.engine.history(instance.id)).filter(
+      (h) => h.type === 'TASK_COMPLETED' && h.taskId === review!.id,
+    );
+    assert.equal(completions.length, 1);
+    assert.equal((await t.openTasks(instance.id)).length, 1);
+    // and another key, or none, is still told the task is no longer open
+    await assert.rejects(t.engine.completeTask(review!.id, { actor: 'a', requestKey: 'a:key-2' }), {
+      code: 'INVALID_STATE',
+    });
+    await assert.rejects(t.engine.completeTask(review!.id, { actor: 'a' }), { code: 'INVALID_STATE' });
+  });
+
   it('should complete the task with variables and actor, and create the next one', async function () {
     // given
     const instance = await t.engine.startInstance('userTaskAssignment', {
