@@ -188,6 +188,30 @@ export class IndicatorLedger {
     return this.move('reserve', movement, trx);
   }
 
+  /**
+   * 在途 on several indicators for one payment, all or nothing, in one transaction (or the caller's). The rows are
+   * locked in indicator id order whatever order the movements come in, so payments sharing indicators cannot
+   * deadlock one another (reliability.md §6.12: 500 concurrent 2–3-indicator payments in random order on 40
+   * connections left 191 deadlocked after every retry when locked in the order given, none in id order).
+   * Results come back in the order given.
+   */
+  reserveAll(movements: readonly Movement[], trx?: Knex.Transaction): Promise<MovementResult[]> {
+    const order = movements
+      .map((movement, index) => ({ movement, index }))
+      .sort((a, b) =>
+        a.movement.indicatorId < b.movement.indicatorId
+          ? -1
+          : a.movement.indicatorId > b.movement.indicatorId
+            ? 1
+            : a.index - b.index,
+      );
+    return this.inTransaction(trx, async (inner) => {
+      const results: MovementResult[] = new Array(movements.length);
+      for (const { movement, index } of order) results[index] = await this.reserve(movement, inner);
+      return results;
+    });
+  }
+
   /** 已支付 (回单): reserved → consumed. */
   consume(movement: Movement, trx?: Knex.Transaction): Promise<MovementResult> {
     return this.move('consume', movement, trx);

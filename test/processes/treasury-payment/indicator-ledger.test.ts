@@ -17,6 +17,7 @@ import {
   InsufficientBalanceError,
   type NewIndicator,
 } from '../../../processes/treasury-payment/indicator-ledger.js';
+import { checkInvariants } from '../../../server/check/index.js';
 import { forEachBackend, MYSQL_ROOT_URL, uniqueName } from '../../helpers/engine-harness.js';
 
 const LINE: Omit<NewIndicator, 'allocatedFen'> = {
@@ -203,6 +204,11 @@ forEachBackend('treasury-payment/indicator ledger', (backend) => {
     const restored = (await ledger.get(ind.id))!;
     assert.deepEqual([restored.availableFen, restored.reservedFen, restored.consumedFen], [initial, 0, 0]);
     await assertConsistent(ledger, ind.id);
+    const results = await checkInvariants(db.knex);
+    assert.deepEqual(
+      results.filter((r) => !r.ok),
+      [],
+    );
   });
 
   it('should agree with an in-memory model on random sequences of movements (fast-check)', async function () {

@@ -1,9 +1,11 @@
 /**
  * The ledger race through the engine on MariaDB + Redis: 100 payment applications against one indicator, started
  * at once, with total demand about twice the balance. The Bull workers run B4 concurrently; every application ends
- * either reserved (waiting for its approval) or back at the unit with nothing reserved, and the books balance.
+ * either reserved (waiting for its approval) or back at the unit with nothing reserved, and the books balance;
+ * the invariant checker (I1–I6) is clean afterwards (reliability.md §6.11).
  */
 import assert from 'node:assert/strict';
+import { checkInvariants } from '../../../server/check/index.js';
 import { waitFor } from '../../helpers/engine-harness.js';
 import {
   application,
@@ -65,6 +67,11 @@ describe('treasury-payment/ledger race through the engine [MariaDB + Bull]', fun
       entries.filter((e) => e.kind === 'reserve').reduce((a, e) => a + e.amountFen, 0),
       acceptedSum,
       'entries sum to the balances',
+    );
+    const results = await checkInvariants(ctx.t.services.knex, { now: ctx.clock.now() });
+    assert.deepEqual(
+      results.filter((r) => !r.ok),
+      [],
     );
   });
 });

@@ -1,4 +1,10 @@
+/**
+ * Competing joins (reliability.md §6.10): 1,000 instances whose 2–10 parallel branches are completed concurrently;
+ * every join fires exactly once and no token is left behind, and the invariant checker (I1–I6) is clean. The
+ * interleavings of a two-branch join are explored in competing-joins-scheduler.test.ts.
+ */
 import assert from 'node:assert/strict';
+import { checkInvariants } from '../../../../server/check/index.js';
 import {
   countRows,
   createTestEngine,
@@ -67,5 +73,10 @@ forEachBackend('durability/competing-joins', (backend) => {
     );
     const left = await t.infrastructure.knex('executions').count({ n: '*' }).first();
     assert.equal(Number(left?.n), 0);
+    const invariants = await checkInvariants(t.infrastructure.knex);
+    assert.deepEqual(
+      invariants.filter((r) => !r.ok),
+      [],
+    );
   });
 });
