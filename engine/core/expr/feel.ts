@@ -5,7 +5,8 @@
  * a result of `null` or any evaluator warning is a failure that the caller turns into an incident,
  * never read as `false`. Only plain JSON data goes into the context (no functions, no handles).
  */
-import { evaluate, parseExpression } from 'feelin';
+import { parseExpression } from 'feelin';
+import { evaluateInSandbox } from './feel-sandbox.js';
 
 /** Longest expression source we accept (characters). */
 export const MAX_EXPRESSION_LENGTH = 4000;
@@ -44,17 +45,15 @@ export function checkExpressionSyntax(source: string): string | undefined {
   }
 }
 
-/** Evaluates an expression against plain data; any warning, syntax error or throw is a failure. */
+/**
+ * Evaluates an expression against plain data; any warning, syntax error or throw is a failure, and so is an
+ * evaluation that runs longer than EXPRESSION_TIME_LIMIT_MS or exhausts the evaluator's heap (feel-sandbox.ts).
+ */
 export function evaluateExpression(source: string, context: Record<string, unknown>): EvaluationOutcome {
-  try {
-    const { value, warnings } = evaluate(source, context);
-    if (warnings.length > 0) {
-      return { ok: false, reason: warnings.map((w) => `${w.type}: ${w.message}`).join('; ') };
-    }
-    return { ok: true, value: toPlain(value) };
-  } catch (err) {
-    return { ok: false, reason: (err as Error).message };
-  }
+  const reply = evaluateInSandbox(source, context);
+  if (!reply.ok) return reply;
+  if (reply.warnings.length > 0) return { ok: false, reason: reply.warnings.join('; ') };
+  return { ok: true, value: reply.value };
 }
 
 /** Evaluates a condition: the result must be exactly true or false. */
@@ -77,13 +76,6 @@ export function evaluateCondition(
 
 function describe(value: unknown): string {
   if (value === null || value === undefined) return 'null';
-  return `${typeof value} ${JSON.stringify(value)}`;
-}
-
-/** FEEL values (ranges, temporal objects) are turned into JSON-safe data before they are stored. */
-function toPlain(value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'function') return null;
-  if (typeof value !== 'object') return value;
-  return JSON.parse(JSON.stringify(value));
+  const json = JSON.stringify(value);
+  return `${typeof value} ${json.length > 200 ? `${json.slice(0, 200)}…` : json}`;
 }

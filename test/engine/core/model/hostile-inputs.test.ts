@@ -8,17 +8,11 @@ import fc from 'fast-check';
 
 import { type LoadModelResult, loadModel } from '../../../../engine/core/model/load-model.js';
 import type { Problem } from '../../../../engine/core/model/problem.js';
+import { HOSTILE_CLOSE, HOSTILE_OPEN, HOSTILE_VALID, hostileBpmn } from '../../../helpers/hostile-bpmn.js';
 
-const NS =
-  'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:fiscal="http://fiscal-bpm.org/schema/1.0/bpmn"';
-const OPEN = `<bpmn:definitions ${NS} id="defs"><bpmn:process id="p" isExecutable="true">`;
-const CLOSE = '</bpmn:process></bpmn:definitions>';
-const VALID =
-  `<?xml version="1.0" encoding="UTF-8"?>\n${OPEN}<bpmn:startEvent id="start" />` +
-  '<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="review" />' +
-  '<bpmn:userTask id="review" fiscal:assignee="=initiator" />' +
-  '<bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="end" />' +
-  `<bpmn:endEvent id="end" />${CLOSE}`;
+const OPEN = HOSTILE_OPEN;
+const CLOSE = HOSTILE_CLOSE;
+const VALID = HOSTILE_VALID;
 
 /** Loads input, asserting it neither throws nor passes, and that every problem is well-formed. */
 async function rejected(
@@ -63,10 +57,7 @@ describe('model/hostile-inputs', function () {
 
   it('should refuse a DOCTYPE with an external entity (XXE)', async function () {
     // given
-    const xml = `<?xml version="1.0"?><!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>${OPEN.replace(
-      'id="p"',
-      'id="p" name="&xxe;"',
-    )}${CLOSE}`;
+    const xml = hostileBpmn.xxe();
 
     // when / then
     assert.equal(only(await rejected(xml)), 'input-limits: DOCTYPE and entity declarations are not allowed');
@@ -74,10 +65,7 @@ describe('model/hostile-inputs', function () {
 
   it('should refuse billion laughs', async function () {
     // given
-    const entities = Array.from({ length: 10 }, (_, i) =>
-      i === 0 ? '<!ENTITY lol0 "lol">' : `<!ENTITY lol${i} "${`&lol${i - 1};`.repeat(10)}">`,
-    ).join('');
-    const xml = `<?xml version="1.0"?><!DOCTYPE lolz [${entities}]>${OPEN.replace('id="p"', 'id="p" name="&lol9;"')}${CLOSE}`;
+    const xml = hostileBpmn.billionLaughs();
 
     // when / then
     assert.equal(only(await rejected(xml)), 'input-limits: DOCTYPE and entity declarations are not allowed');
@@ -85,10 +73,7 @@ describe('model/hostile-inputs', function () {
 
   it('should refuse duplicate ids, naming the id', async function () {
     // given
-    const xml = VALID.replace(
-      '<bpmn:endEvent id="end" />',
-      '<bpmn:endEvent id="end" /><bpmn:task id="review" />',
-    );
+    const xml = hostileBpmn.duplicateIds();
 
     // when
     const problems = await rejected(xml);
@@ -103,10 +88,7 @@ describe('model/hostile-inputs', function () {
 
   it('should compile __proto__ and constructor ids as plain ids without pollution', async function () {
     // given
-    const xml = VALID.replaceAll('"review"', '"__proto__"')
-      .replaceAll('"start"', '"constructor"')
-      .replace('id="p"', 'id="hasOwnProperty"')
-      .replace('id="f1"', 'id="prototype"');
+    const xml = hostileBpmn.prototypeIds();
 
     // when
     const result = await loadModel(xml);
@@ -124,12 +106,7 @@ describe('model/hostile-inputs', function () {
 
   it('should NOT be polluted by __proto__ names in extension elements and attributes', async function () {
     // given
-    const xml = VALID.replace(
-      '<bpmn:userTask id="review" fiscal:assignee="=initiator" />',
-      '<bpmn:userTask id="review" x:__proto__="polluted" xmlns:x="urn:x"><bpmn:extensionElements>' +
-        '<x:__proto__ polluted="yes"><x:constructor prototype="polluted" /></x:__proto__>' +
-        '</bpmn:extensionElements></bpmn:userTask>',
-    );
+    const xml = hostileBpmn.prototypeExtensions();
 
     // when
     const result = await loadModel(xml);
@@ -140,7 +117,7 @@ describe('model/hostile-inputs', function () {
 
   it('should refuse a 20 MB file by size, quickly, as a string and as bytes', async function () {
     // given
-    const huge = `${OPEN}<bpmn:task id="t" name="${'x'.repeat(20 * 1024 * 1024)}" />${CLOSE}`;
+    const huge = hostileBpmn.oversize(20);
 
     for (const input of [huge, Buffer.from(huge, 'utf8')]) {
       // when
@@ -158,7 +135,7 @@ describe('model/hostile-inputs', function () {
 
   it('should refuse 50 000-deep nesting by depth, quickly', async function () {
     // given
-    const deep = `${OPEN}${'<bpmn:subProcess>'.repeat(50_000)}${'</bpmn:subProcess>'.repeat(50_000)}${CLOSE}`;
+    const deep = hostileBpmn.deepNesting(50_000);
     const started = Date.now();
 
     // when
@@ -201,7 +178,7 @@ describe('model/hostile-inputs', function () {
 
   it('should refuse 30 000 elements by element count', async function () {
     // given
-    const many = `${OPEN}${Array.from({ length: 30_000 }, (_, i) => `<bpmn:task id="t${i}"/>`).join('')}${CLOSE}`;
+    const many = hostileBpmn.manyElements(30_000);
 
     // when / then
     assert.equal(
@@ -212,8 +189,8 @@ describe('model/hostile-inputs', function () {
 
   it('should refuse invalid UTF-8 and Latin-1 bytes', async function () {
     // given
-    const invalid = Buffer.concat([Buffer.from(OPEN), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from(CLOSE)]);
-    const latin1 = Buffer.from(`${OPEN}<bpmn:task id="t" name="café" />${CLOSE}`, 'latin1');
+    const invalid = hostileBpmn.invalidUtf8();
+    const latin1 = hostileBpmn.latin1();
 
     // when / then
     for (const input of [invalid, latin1]) {
@@ -226,7 +203,7 @@ describe('model/hostile-inputs', function () {
 
   it('should report malformed XML as xml-parse', async function () {
     // when
-    const problems = await rejected(`${OPEN}<bpmn:task id="t">${CLOSE}`);
+    const problems = await rejected(hostileBpmn.malformed());
 
     // then
     assert.match(only(problems), /^xml-parse: .*closing tag mismatch/);
@@ -240,9 +217,7 @@ describe('model/hostile-inputs', function () {
 
   it('should report a non-BPMN XML root', async function () {
     // when
-    const problems = await rejected(
-      '<?xml version="1.0"?><project><modelVersion>4.0.0</modelVersion></project>',
-    );
+    const problems = await rejected(hostileBpmn.nonBpmnRoot());
 
     // then
     assert.match(
@@ -252,16 +227,12 @@ describe('model/hostile-inputs', function () {
   });
 
   it('should report text that is not XML at all', async function () {
-    assert.match(only(await rejected('{"definitions": []}')), /^xml-parse: /);
+    assert.match(only(await rejected(hostileBpmn.notXml())), /^xml-parse: /);
   });
 
   it('should report unknown BPMN elements and a gateway without outgoing flow', async function () {
     // given
-    const xml = VALID.replace(
-      '<bpmn:endEvent id="end" />',
-      '<bpmn:endEvent id="end" /><bpmn:superTask id="weird" />' +
-        '<bpmn:sequenceFlow id="f3" sourceRef="review" targetRef="dead" /><bpmn:exclusiveGateway id="dead" />',
-    );
+    const xml = hostileBpmn.unknownElementAndDeadGateway();
 
     // when
     const problems = await rejected(xml);

@@ -36,6 +36,7 @@ const OK_WHEN_MARKED_EXECUTABLE = ['A.1.0.bpmn', 'A.4.0.bpmn', 'A.4.1.bpmn'];
  *   fiscal:correlationKey), `signal-definitions` (no signalRef), `timer-definitions` (empty timeDate/no time),
  *   `error-escalation-definitions` (error and escalation throws without a code) and `multi-instance` (loops
  *   without fiscal:collection or loopCardinality: the tools' own collection attributes are foreign to us).
+ * - `endless-loops` fires for C.2.0: two loops of plain (abstract) tasks and gateways, which would never stop.
  * The deployable sets do not change: A.4.0 and A.4.1 as published, plus A.1.0 once marked executable.
  */
 const RULES_BY_FILE: Record<string, string[]> = {
@@ -63,7 +64,7 @@ const RULES_BY_FILE: Record<string, string[]> = {
   ],
   'C.1.0.bpmn': ['feel-expressions', 'message-definitions', 'service-task-type', 'timer-definitions'],
   'C.1.1.bpmn': ['feel-expressions', 'service-task-type'],
-  'C.2.0.bpmn': ['conditional-flows', 'error-escalation-definitions', 'message-definitions'],
+  'C.2.0.bpmn': ['conditional-flows', 'endless-loops', 'error-escalation-definitions', 'message-definitions'],
   'C.3.0.bpmn': ['conditional-flows', 'feel-expressions', 'message-definitions', 'sub-process-start'],
   'C.4.0.bpmn': ['conditional-flows', 'message-definitions', 'service-task-type', 'supported-elements'],
   'C.5.0.bpmn': ['conditional-flows', 'signal-definitions'],
