@@ -98,6 +98,11 @@ export interface StartOptions {
   readonly version?: number;
   /** The org unit the instance belongs to (the applicant's unit); lists and counts can be scoped to its subtree. */
   readonly org?: { readonly code: string; readonly path: string };
+  /**
+   * The caller's key for this request (an Idempotency-Key). The instance id is derived from it, so a repeat after
+   * a start whose answer was lost returns the instance that start created instead of creating a second one.
+   */
+  readonly requestKey?: string;
 }
 
 export interface CorrelateOptions {

@@ -206,6 +206,13 @@ export class Engine {
       throw new InvalidVariablesError('businessKey must be a string of at most 255 characters');
     }
     checkOrg(options.org);
+    if (
+      options.requestKey !== undefined &&
+      (typeof options.requestKey !== 'string' ||
+        options.requestKey.length === 0 ||
+        options.requestKey.length > 200)
+    )
+      throw new InvalidVariablesError('Expected a request key of 1–200 characters');
     const started = await this.startNew({
       definition,
       process,
@@ -217,6 +224,7 @@ export class Engine {
       businessKey: options.businessKey ?? null,
       initiator: options.initiator ?? null,
       org: options.org ?? null,
+      id: options.requestKey === undefined ? undefined : idForRequest(processKey, options.requestKey),
     });
     // the view is what this start just committed: no need to read it back
     return started.view ?? this.getInstance(started.id);
@@ -2267,6 +2275,13 @@ function isDuplicate(err: unknown): boolean {
 function backoff(attempt: number): Promise<void> {
   const ms = Math.min(200, 2 ** attempt) * (0.5 + Math.random());
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A UUID-shaped instance id that is the same for the same process key and request key (SHA-256 based). */
+function idForRequest(processKey: string, requestKey: string): string {
+  const hex = createHash('sha256').update(`${processKey}\u0000${requestKey}`, 'utf8').digest('hex');
+  // version nibble 8 ("custom", RFC 9562) and the RFC variant bits, so it reads as a UUID and never as a random one
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** How long commands leave new jobs to the relay after the queue failed to take one (unless a publish succeeds first). */

@@ -122,13 +122,16 @@ const startRoute = defineRoute({
   }),
   response: InstanceDetailSchema,
   errors: [409],
-  handler: async ({ params, body, principal, services }) => {
+  handler: async ({ params, body, principal, services, koa }) => {
+    // a repeat of a start whose answer was lost (the process died) finds the instance that start created
+    const key = koa.get('Idempotency-Key');
     try {
       const view = await services.engine.startInstance(params.key, {
         businessKey: body.businessKey,
         variables: body.variables,
         initiator: principal.userId,
         org: { code: principal.orgCode, path: principal.orgPath },
+        requestKey: key ? `${principal.userId}:${key}` : undefined,
       });
       return toInstanceDetailJson(view);
     } catch (err) {

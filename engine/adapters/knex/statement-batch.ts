@@ -110,13 +110,10 @@ export async function runTransactionBatch(
   options: TransactionBatchOptions = {},
 ): Promise<void> {
   const client = knex.client as unknown as PoolClient;
-  const sql: string[] = ['START TRANSACTION'];
-  const bindings: unknown[] = [];
-  for (const statement of statements) {
-    const native = statement.toSQL().toNative();
-    sql.push(native.sql);
-    bindings.push(...native.bindings);
-  }
+  const chunks = chunkBySize(
+    statements.map((statement) => statement.toSQL().toNative()),
+    MAX_BATCH_BYTES,
+  );
   const txId = `batch${++transactionCounter}`;
   const connection = await client.acquireConnection();
   const send = (text: string, values: unknown[] = []) => {
@@ -133,9 +130,19 @@ export async function runTransactionBatch(
     }
   };
   try {
-    let results: BatchResult[];
+    const results: BatchResult[] = [];
     try {
-      results = ((await send(sql.join(';\n'), bindings)) as BatchResult[]).slice(1);
+      for (const [i, chunk] of chunks.entries()) {
+        const sql = chunk.map((n) => n.sql);
+        if (i === 0) sql.unshift('START TRANSACTION');
+        const answer = await send(
+          sql.join(';\n'),
+          chunk.flatMap((n) => [...n.bindings]),
+        );
+        // one statement answers its result, several an array of them
+        const list = sql.length === 1 ? [answer as BatchResult] : (answer as BatchResult[]);
+        results.push(...(i === 0 ? list.slice(1) : list));
+      }
     } catch (err) {
       const e = err as { sqlMessage?: string; message?: string; fatal?: boolean };
       if (typeof e.sqlMessage === 'string')
@@ -171,3 +178,38 @@ export async function runTransactionBatch(
 }
 
 let transactionCounter = 0;
+
+/**
+ * Most bytes one batch of a commit carries (SQL and values): a commit that writes a lot (thousands of history
+ * rows of a runaway loop) goes in several batches inside its transaction instead of one query larger than the
+ * server's max_allowed_packet (16 MB on MariaDB, which drops the connection).
+ */
+const MAX_BATCH_BYTES = 1_000_000;
+
+type NativeStatement = { readonly sql: string; readonly bindings: readonly unknown[] };
+
+/** Consecutive statements in chunks of at most `maxBytes` (estimated), each chunk at least one statement. */
+export function chunkBySize(statements: readonly NativeStatement[], maxBytes: number): NativeStatement[][] {
+  const chunks: NativeStatement[][] = [];
+  let current: NativeStatement[] = [];
+  let bytes = 0;
+  for (const statement of statements) {
+    const size = statement.sql.length + statement.bindings.reduce<number>((n, b) => n + sizeOf(b), 0);
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(statement);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** A binding's size as sent, near enough (strings count their UTF-8 bytes, escaped up to twice). */
+function sizeOf(value: unknown): number {
+  if (typeof value === 'string') return Buffer.byteLength(value, 'utf8') * 2 + 2;
+  if (Buffer.isBuffer(value)) return value.length * 2 + 3;
+  return 24;
+}

@@ -38,6 +38,21 @@ forEachBackend('runtime/behaviors/user-task', (backend) => {
     assert.equal(task!.dueAt, clock.now() + 3 * 86_400_000);
   });
 
+  it('should start one instance for a repeated start with the same request key', async function () {
+    // when a start is repeated under the same key (its first answer was lost), and another key is used
+    const options = { variables: { submitter: 'a', reviewers: [] }, requestKey: 'a:start-1' };
+    const first = await t.engine.startInstance('userTaskAssignment', options);
+    const repeated = await t.engine.startInstance('userTaskAssignment', options);
+    const other = await t.engine.startInstance('userTaskAssignment', { ...options, requestKey: 'a:start-2' });
+
+    // then the repeat answers the first instance, and only one task waits for it
+    assert.equal(repeated.id, first.id);
+    assert.notEqual(other.id, first.id);
+    assert.equal((await t.openTasks(first.id)).length, 1);
+    const starts = (await t.engine.history(first.id)).filter((h) => h.type === 'INSTANCE_STARTED');
+    assert.equal(starts.length, 1);
+  });
+
   it('should answer a repeated completion with the same request key with the completed task, and refuse others', async function () {
     // given a task completed under a request key (the caller never learnt it committed)
     const instance = await t.engine.startInstance('userTaskAssignment', {
