@@ -56,7 +56,9 @@ export async function openServerRuntime(
     principals,
     accounts,
     events: bus,
-    idempotency: new KnexIdempotencyStore(runtime.infrastructure.knex, now),
+    idempotency: new KnexIdempotencyStore(runtime.infrastructure.knex, now, {
+      pendingTimeoutMs: config.IDEMPOTENCY_PENDING_TIMEOUT_MS,
+    }),
     now,
   };
   return {

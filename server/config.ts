@@ -42,6 +42,8 @@ const schema = z.object({
   BULL_STALLED_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   RELAY_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(1000),
   RECONCILE_HORIZON_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
+  /** Idempotency-Key: a pending key whose request's process stopped refreshing it this long ago is taken over. */
+  IDEMPOTENCY_PENDING_TIMEOUT_MS: z.coerce.number().int().min(200).max(3_600_000).default(10_000),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   /** Behind a reverse proxy: trust X-Forwarded-For for the client address (rate limits, audit). */

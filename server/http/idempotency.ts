@@ -14,8 +14,13 @@
  *   retry would get, and it keeps a refused command from running later by surprise); on a 5xx or an unexpected
  *   error the row is deleted so a retry runs the command again. Stored errors are replayed as the same error,
  *   in the language the retry asks for.
- * - Rows expire after `ttlMs` (24 h); a `pending` row older than `pendingTimeoutMs` belongs to a process that
- *   died mid-command and is taken over.
+ * - Rows expire after `ttlMs` (24 h). While the command runs, its process refreshes the pending row's
+ *   `created_at` every `pendingTimeoutMs / 4`; a `pending` row not refreshed for `pendingTimeoutMs` belongs to a
+ *   process that died mid-command (SIGKILL, crash) and is taken over, so a client's same-key retry runs the
+ *   command after a few seconds instead of getting 409 until a fixed timeout passes. If the dead process had
+ *   committed the command, the retry runs it again and the engine refuses what no longer applies (a completed
+ *   task answers 409 INVALID_STATE): the effect stays applied once, but that retry does not get the first
+ *   response back, which was never stored.
  */
 import type { Knex } from 'knex';
 import { ApiError, toApiError } from './api-error.js';
@@ -34,7 +39,7 @@ export interface IdempotencyOptions {
   readonly ttlMs?: number;
   /** How long a duplicate waits for the first request to finish (default 30 s). */
   readonly waitMs?: number;
-  /** A pending row older than this is abandoned and taken over (default 5 min). */
+  /** A pending row not refreshed for this long is abandoned and taken over (default 10 s). */
   readonly pendingTimeoutMs?: number;
   /** How often expired rows of all users are deleted (default 10 min). */
   readonly sweepIntervalMs?: number;
@@ -77,7 +82,7 @@ export class KnexIdempotencyStore implements IdempotencyStore {
   ) {
     this.ttlMs = options.ttlMs ?? 24 * 3_600_000;
     this.waitMs = options.waitMs ?? 30_000;
-    this.pendingTimeoutMs = options.pendingTimeoutMs ?? 5 * 60_000;
+    this.pendingTimeoutMs = options.pendingTimeoutMs ?? 10_000;
     this.sweepIntervalMs = options.sweepIntervalMs ?? 10 * 60_000;
   }
 
@@ -142,9 +147,20 @@ export class KnexIdempotencyStore implements IdempotencyStore {
     execute: () => Promise<{ status: number; body: unknown }>,
   ): Promise<{ status: number; body: unknown; replayed: boolean }> {
     let outcome: { status: number; body: unknown };
+    // keep the claim fresh while the command runs, so only a dead process's claim goes stale
+    const heartbeat = setInterval(
+      () => {
+        void this.knex(TABLE)
+          .where({ user_id: scope.userId, idem_key: scope.key, state: 'pending' })
+          .update({ created_at: new Date(this.now()) })
+          .catch(() => undefined);
+      },
+      Math.max(50, Math.floor(this.pendingTimeoutMs / 4)),
+    );
     try {
       outcome = await execute();
     } catch (err) {
+      clearInterval(heartbeat);
       const apiError = toApiError(err);
       if (apiError.status >= 500) await this.release(scope);
       else
@@ -159,6 +175,7 @@ export class KnexIdempotencyStore implements IdempotencyStore {
         });
       throw err;
     }
+    clearInterval(heartbeat);
     if (outcome.status >= 500) await this.release(scope);
     else await this.store(scope, outcome.status, outcome.body === undefined ? {} : { body: outcome.body });
     return { ...outcome, replayed: false };

@@ -239,5 +239,48 @@ describe('chaos/fault-proxy', function () {
         await direct.destroy();
       }
     });
+
+    for (const phase of ['before', 'answered'] as const) {
+      it(`should show onCommit the transaction's statements and hold the COMMIT ${phase === 'before' ? 'before the server' : 'answer before the client'} gets it`, async function () {
+        const viaProxy = connectDatabase({
+          url: databaseUrl.replace(/:\d+\//, `:${proxy.port}/`),
+          poolMax: 2,
+        });
+        const direct = connectDatabase({ url: databaseUrl, poolMax: 1 });
+        const key = `held-${phase}`;
+        let seen: readonly string[] = [];
+        try {
+          // when the hook holds the COMMIT of the transaction naming the key and the "process" then dies
+          proxy.onCommit((event) => {
+            if (event.phase !== phase || !event.statements.some((sql) => sql.includes(key))) return 'forward';
+            seen = event.statements;
+            setImmediate(() => proxy.resetAll());
+            return 'hold';
+          });
+          const error = await viaProxy
+            .transaction(async (trx) => {
+              await trx('t').insert({ k: key });
+            })
+            .then(
+              () => undefined,
+              (err: unknown) => err as Error,
+            );
+          // then the client never learnt the outcome, the hook saw the insert, and the row is there only if
+          // the server had the COMMIT
+          assert.ok(error, 'the transaction reported success although its COMMIT was held');
+          assert.ok(
+            seen.some((sql) => /insert into `t`/.test(sql)),
+            JSON.stringify(seen),
+          );
+          const rows = (await direct('t').where({ k: key }).select('k')) as unknown[];
+          assert.equal(rows.length, phase === 'before' ? 0 : 1);
+          assert.equal(phase === 'before' ? proxy.stats.commitsHeld : proxy.stats.commitAnswersHeld, 1);
+        } finally {
+          proxy.onCommit(undefined);
+          await viaProxy.destroy();
+          await direct.destroy();
+        }
+      });
+    }
   });
 });

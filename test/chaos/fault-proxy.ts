@@ -11,7 +11,12 @@
  *   held and delivered when it is switched off, as TCP retransmission would after a partition heals;
  * - `dropAfterCommit(n)` (MySQL only): the next n `COMMIT`s are forwarded to the server, and when the server's
  *   answer comes back the client socket is destroyed instead: the transaction is committed, the client sees a
- *   lost connection (reliability.md §3, "ambiguous commit").
+ *   lost connection (reliability.md §3, "ambiguous commit");
+ * - `onCommit(hook)` (MySQL only): the hook sees each COMMIT twice, with the statements of its transaction: when
+ *   the COMMIT arrives from the client (phase `before`, not yet forwarded) and when the server's answer to it
+ *   arrives (phase `answered`, not yet delivered). Answering `hold` keeps that packet, and everything after it on
+ *   the connection, from being forwarded: a test kills the client process at exactly that point (API SIGKILL
+ *   before / after COMMIT, reliability.md §6 scenario 2) without any hook in the product.
  *
  * Finding the COMMIT in the MySQL client/server protocol, and nothing more: every packet is a 3-byte little-endian
  * payload length, a 1-byte sequence id and the payload. A client command starts a new exchange, so its packet has
@@ -38,6 +43,20 @@ export interface FaultProxyOptions {
   readonly name?: string;
 }
 
+/** A COMMIT seen on a MySQL connection, for `onCommit`. */
+export interface CommitEvent {
+  /** `before`: the COMMIT came from the client and is not forwarded yet; `answered`: the server's answer came. */
+  readonly phase: 'before' | 'answered';
+  /**
+   * The start (16 KB) of each statement of the transaction: sent on this connection since its START TRANSACTION
+   * or BEGIN (or, without one, since the previous COMMIT/ROLLBACK).
+   */
+  readonly statements: readonly string[];
+}
+
+/** Returns `hold` to keep the packet (and all later traffic of that connection) from being forwarded. */
+export type CommitHook = (event: CommitEvent) => 'hold' | 'forward' | void;
+
 export interface FaultProxyStats {
   connections: number;
   open: number;
@@ -45,6 +64,9 @@ export interface FaultProxyStats {
   resetsAfter: number;
   commitsSeen: number;
   commitsDropped: number;
+  /** COMMITs (phase `before`) and COMMIT answers (phase `answered`) kept back by the commit hook. */
+  commitsHeld: number;
+  commitAnswersHeld: number;
   bytesUp: number;
   bytesDown: number;
 }
@@ -81,8 +103,10 @@ export function isCommitStatement(sql: string): boolean {
 }
 
 const COM_QUERY = 0x03;
-/** Bytes of a payload kept to recognise a COMMIT (room for a comment before it). */
-const HEAD_BYTES = 512;
+/** Bytes of a payload kept to recognise a COMMIT (room for a comment before it) and to show a statement. */
+const HEAD_BYTES = 16 * 1024;
+/** Statements of one transaction kept for `onCommit` (the first ones; a transaction longer than this is cut). */
+const MAX_TRANSACTION_STATEMENTS = 200;
 
 /**
  * Cuts a MySQL client→server byte stream into packets without copying whole payloads, and reports each
@@ -95,6 +119,9 @@ export class MysqlCommandScanner {
   private headLength = 0;
   private sequence = -1;
   private length = 0;
+  private transaction: string[] = [];
+  /** The statements of the transaction that the last COMMIT seen ended. */
+  lastCommitted: readonly string[] = [];
 
   /** Feeds a chunk; returns how many COMMIT packets ended in it. */
   feed(chunk: Buffer): number {
@@ -133,7 +160,20 @@ export class MysqlCommandScanner {
   private packetIsCommit(): boolean {
     if (this.sequence !== 0 || this.length >= 0xffffff) return false;
     const payload = Buffer.concat(this.head);
-    return payload[0] === COM_QUERY && isCommitStatement(payload.subarray(1).toString('utf8'));
+    if (payload[0] !== COM_QUERY) return false;
+    const sql = payload.subarray(1).toString('utf8');
+    if (isCommitStatement(sql)) {
+      this.lastCommitted = this.transaction;
+      this.transaction = [];
+      return true;
+    }
+    if (/^\s*rollback\b/i.test(sql)) this.transaction = [];
+    else {
+      // a transaction begins: what ran before it on this connection (autocommit statements) is not part of it
+      if (/^\s*(start\s+transaction|begin)\b/i.test(sql)) this.transaction = [];
+      if (this.transaction.length < MAX_TRANSACTION_STATEMENTS) this.transaction.push(sql);
+    }
+    return false;
   }
 }
 
@@ -185,6 +225,10 @@ class Link {
   private readonly scanner: MysqlCommandScanner | undefined;
   /** Set when the next server answer must not reach the client: why the link is cut then. */
   private cutOnAnswer: 'reset' | 'commit' | undefined;
+  /** The statements of a COMMIT whose answer the commit hook wants to see. */
+  private commitAwaitingAnswer: readonly string[] | undefined;
+  /** Set when the commit hook held a packet: nothing more is forwarded; the test kills the client. */
+  private held = false;
   private closed = false;
 
   constructor(
@@ -205,11 +249,21 @@ class Link {
   }
 
   private fromClient(chunk: Buffer): void {
-    if (this.closed) return;
+    if (this.closed || this.held) return;
     this.proxy.stats.bytesUp += chunk.length;
     const commits = this.scanner?.feed(chunk) ?? 0;
     if (commits > 0) {
       this.proxy.stats.commitsSeen += commits;
+      const hook = this.proxy.commitHook;
+      if (hook) {
+        const statements = this.scanner!.lastCommitted;
+        if (hook({ phase: 'before', statements }) === 'hold') {
+          this.held = true;
+          this.proxy.stats.commitsHeld++;
+          return;
+        }
+        this.commitAwaitingAnswer = statements;
+      }
       if (this.proxy.takeCommitDrop()) {
         this.cutOnAnswer = 'commit';
         this.up.push(chunk);
@@ -227,7 +281,16 @@ class Link {
   }
 
   private fromServer(chunk: Buffer): void {
-    if (this.closed) return;
+    if (this.closed || this.held) return;
+    const awaited = this.commitAwaitingAnswer;
+    if (awaited) {
+      this.commitAwaitingAnswer = undefined;
+      if (this.proxy.commitHook?.({ phase: 'answered', statements: awaited }) === 'hold') {
+        this.held = true;
+        this.proxy.stats.commitAnswersHeld++;
+        return;
+      }
+    }
     if (this.cutOnAnswer) {
       if (this.cutOnAnswer === 'commit') {
         this.proxy.stats.commitsDropped++;
@@ -268,11 +331,15 @@ export class FaultProxy {
     resetsAfter: 0,
     commitsSeen: 0,
     commitsDropped: 0,
+    commitsHeld: 0,
+    commitAnswersHeld: 0,
     bytesUp: 0,
     bytesDown: 0,
   };
   latencyMs = 0;
   blackholed = false;
+  /** @internal set with `onCommit` */
+  commitHook: CommitHook | undefined;
   private readonly random: () => number;
   private resetsPending = 0;
   private resetChance = 0;
@@ -341,6 +408,16 @@ export class FaultProxy {
     if (this.protocol !== 'mysql') throw new Error('dropAfterCommit needs protocol "mysql"');
     this.commitDropsPending += n;
     this.commitDropsOutstanding += n;
+  }
+
+  /**
+   * Calls `hook` for every COMMIT (MySQL), before forwarding it and when its answer arrives; `undefined` removes
+   * it. The hook runs synchronously on the proxy's data path: it decides, and may signal a process, but must
+   * not wait.
+   */
+  onCommit(hook: CommitHook | undefined): void {
+    if (hook && this.protocol !== 'mysql') throw new Error('onCommit needs protocol "mysql"');
+    this.commitHook = hook;
   }
 
   /** Resolves once every armed commit drop has happened. */

@@ -162,6 +162,38 @@ function suite(backend: Backend) {
       assert.deepEqual([served.body, served.replayed, runs], ['ok', true, 2]);
     });
 
+    it('should keep the key of a command still running (heartbeat) and take over one nobody refreshes', async () => {
+      const store = new KnexIdempotencyStore(t.services.knex, () => Date.now(), { pendingTimeoutMs: 200 });
+      let runs = 0;
+      const slow = async () => {
+        runs++;
+        await new Promise((r) => setTimeout(r, 1000));
+        return { status: 200, body: { run: runs } };
+      };
+      // a command running 5× the timeout keeps its claim: the duplicate waits and gets its answer
+      const [a, b] = await Promise.all([store.run(scope('alive'), slow), store.run(scope('alive'), slow)]);
+      assert.equal(runs, 1);
+      assert.deepEqual([a.body, b.body], [{ run: 1 }, { run: 1 }]);
+
+      // a claim left by a process that died is taken over once it is older than the timeout
+      await t.services.knex('idempotency_keys').insert({
+        user_id: 'u1',
+        idem_key: 'dead',
+        method: 'POST',
+        path: '/api/x',
+        fingerprint: 'f1',
+        state: 'pending',
+        status: null,
+        response: null,
+        created_at: new Date(Date.now()),
+        expires_at: new Date(Date.now() + 3_600_000),
+      });
+      const began = Date.now();
+      const taken = await store.run(scope('dead'), async () => ({ status: 200, body: 'retried' }));
+      assert.deepEqual([taken.body, taken.replayed], ['retried', false]);
+      assert.ok(Date.now() - began >= 150, 'taken over before the timeout');
+    });
+
     it('should expire keys after 24 h and take over a pending key whose process died', async () => {
       let now = Date.UTC(2026, 11, 1);
       const store = new KnexIdempotencyStore(t.services.knex, () => now);
