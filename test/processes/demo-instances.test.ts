@@ -212,7 +212,7 @@ for (const backend of ['sqlite', 'mysql'] as Backend[]) {
         results.filter((r) => !r.ok).map((r) => ({ invariant: r.invariant, violations: r.violations })),
         [],
       );
-      assert.equal(results.length, 6);
+      assert.equal(results.length, 7);
     });
   });
 }

@@ -115,13 +115,12 @@ describe('model/hostile-inputs', function () {
     assert.ok(result.ok, JSON.stringify(!result.ok && result.problems));
   });
 
-  it('should refuse a 20 MB file by size, quickly, as a string and as bytes', async function () {
+  it('should refuse a 20 MB file by its size alone, as a string and as bytes', async function () {
     // given
     const huge = hostileBpmn.oversize(20);
 
     for (const input of [huge, Buffer.from(huge, 'utf8')]) {
       // when
-      const started = Date.now();
       const problems = await rejected(input);
 
       // then
@@ -129,14 +128,12 @@ describe('model/hostile-inputs', function () {
         only(problems),
         /^input-limits: BPMN file is 2097\d{4} bytes, more than the limit of 2097152 bytes$/,
       );
-      assert.ok(Date.now() - started < 500, `took ${Date.now() - started} ms`);
     }
   });
 
-  it('should refuse 50 000-deep nesting by depth, quickly', async function () {
+  it('should refuse 50 000-deep nesting by depth alone', async function () {
     // given
     const deep = hostileBpmn.deepNesting(50_000);
-    const started = Date.now();
 
     // when
     const problems = await rejected(deep);
@@ -146,7 +143,6 @@ describe('model/hostile-inputs', function () {
       only(problems),
       'input-limits: BPMN file nests XML elements more than 200 levels deep, the limit',
     );
-    assert.ok(Date.now() - started < 500, `took ${Date.now() - started} ms`);
   });
 
   it('should validate deeply nested sub-processes without overflowing the stack when limits are raised', async function () {
