@@ -21,6 +21,7 @@ import {
 } from '../../processes/treasury-payment/indicator-ledger.js';
 import { MYSQL_ROOT_URL, uniqueName } from '../helpers/engine-harness.js';
 import { FaultProxy, seededRandom } from './fault-proxy.js';
+import { TEST_INDICATOR_LINE } from '../helpers/indicator-line.js';
 
 const PAYMENTS = 100;
 
@@ -76,16 +77,7 @@ describe('chaos/ambiguous commit on payments [MariaDB through the fault proxy]',
     const healthy = new IndicatorLedger(direct);
     const faulty = new IndicatorLedger(viaProxy);
     const indicator = await healthy.register({
-      fiscalYear: 2026,
-      mofDivCode: '410122',
-      agencyCode: '410122-BM-JY-001',
-      proCode: '41012226000001',
-      proName: '教学设备购置',
-      expFuncCode: '2050203',
-      ecoCode: '31002',
-      fundTypeCode: 'general_public',
-      isDirectFund: false,
-      bgtDocNo: '牟财预〔2026〕1号',
+      ...TEST_INDICATOR_LINE,
       allocatedFen: 100_000_000,
     });
 

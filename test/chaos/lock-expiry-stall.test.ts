@@ -21,6 +21,7 @@ import { checkInvariants } from '../../server/check/index.js';
 import { IndicatorLedger } from '../../processes/treasury-payment/indicator-ledger.js';
 import { createTestEngine, REDIS_URL, type TestEngine, waitFor } from '../helpers/engine-harness.js';
 import { serviceChain } from '../helpers/bpmn-builder.js';
+import { TEST_INDICATOR_LINE } from '../helpers/indicator-line.js';
 
 const WORKER = fileURLToPath(new URL('./stall-worker-process.ts', import.meta.url));
 const LOCK_MS = 1000;
@@ -98,16 +99,7 @@ describe('chaos/lock expiry through an event-loop stall [MariaDB + Bull, three w
     const ledger = new IndicatorLedger(t.infrastructure.knex);
     indicatorId = (
       await ledger.register({
-        fiscalYear: 2026,
-        mofDivCode: '410122',
-        agencyCode: '410122-BM-JY-001',
-        proCode: '41012226000001',
-        proName: '教学设备购置',
-        expFuncCode: '2050203',
-        ecoCode: '31002',
-        fundTypeCode: 'general_public',
-        isDirectFund: false,
-        bgtDocNo: '牟财预〔2026〕1号',
+        ...TEST_INDICATOR_LINE,
         allocatedFen: 10_000_000,
       })
     ).id;

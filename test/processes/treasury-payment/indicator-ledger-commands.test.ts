@@ -19,28 +19,17 @@ import {
 import {
   IndicatorLedger,
   InsufficientBalanceError,
-  type NewIndicator,
 } from '../../../processes/treasury-payment/indicator-ledger.js';
 import { effectKeys } from '../../../server/check/effect-keys.js';
 import { indicatorBalances } from '../../../server/check/indicator-balances.js';
 import { MYSQL_ROOT_URL, uniqueName } from '../../helpers/engine-harness.js';
+import { TEST_INDICATOR_LINE } from '../../helpers/indicator-line.js';
 
 const RUNS = Number(process.env.LEDGER_COMMAND_RUNS ?? 30);
 const PAYMENTS = ['p1', 'p2', 'p3', 'p4'] as const;
 type Payment = (typeof PAYMENTS)[number];
 
-const LINE: Omit<NewIndicator, 'allocatedFen'> = {
-  fiscalYear: 2026,
-  mofDivCode: '410122',
-  agencyCode: '410122-BM-JY-001',
-  proCode: '41012226000001',
-  proName: '教学设备购置',
-  expFuncCode: '2050203',
-  ecoCode: '31002',
-  fundTypeCode: 'general_public',
-  isDirectFund: false,
-  bgtDocNo: '牟财预〔2026〕1号',
-};
+const LINE = TEST_INDICATOR_LINE;
 
 /** What the indicator and each payment should hold. */
 interface Model {

@@ -18,27 +18,16 @@ import {
 import {
   IndicatorLedger,
   InsufficientBalanceError,
-  type NewIndicator,
 } from '../../../processes/treasury-payment/indicator-ledger.js';
 import { checkInvariants } from '../../../server/check/index.js';
 import { mapLimit } from '../../helpers/bpmn-builder.js';
 import { MYSQL_ROOT_URL, uniqueName } from '../../helpers/engine-harness.js';
+import { TEST_INDICATOR_LINE } from '../../helpers/indicator-line.js';
 
 const PAYMENTS = 500;
 const INDICATORS = 6;
 
-const LINE: Omit<NewIndicator, 'allocatedFen'> = {
-  fiscalYear: 2026,
-  mofDivCode: '410122',
-  agencyCode: '410122-BM-JY-001',
-  proCode: '41012226000001',
-  proName: '教学设备购置',
-  expFuncCode: '2050203',
-  ecoCode: '31002',
-  fundTypeCode: 'general_public',
-  isDirectFund: false,
-  bgtDocNo: '牟财预〔2026〕1号',
-};
+const LINE = TEST_INDICATOR_LINE;
 
 /** mulberry32 */
 function seeded(seed: number): () => number {

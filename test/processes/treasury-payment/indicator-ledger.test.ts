@@ -15,23 +15,12 @@ import {
 import {
   IndicatorLedger,
   InsufficientBalanceError,
-  type NewIndicator,
 } from '../../../processes/treasury-payment/indicator-ledger.js';
 import { checkInvariants } from '../../../server/check/index.js';
 import { forEachBackend, MYSQL_ROOT_URL, uniqueName } from '../../helpers/engine-harness.js';
+import { TEST_INDICATOR_LINE } from '../../helpers/indicator-line.js';
 
-const LINE: Omit<NewIndicator, 'allocatedFen'> = {
-  fiscalYear: 2026,
-  mofDivCode: '410122',
-  agencyCode: '410122-BM-JY-001',
-  proCode: '41012226000001',
-  proName: '教学设备购置',
-  expFuncCode: '2050203',
-  ecoCode: '31002',
-  fundTypeCode: 'general_public',
-  isDirectFund: false,
-  bgtDocNo: '牟财预〔2026〕1号',
-};
+const LINE = TEST_INDICATOR_LINE;
 
 /** A fresh migrated database of the backend, with `poolMax` connections on MariaDB. */
 async function openDatabase(
