@@ -25,6 +25,7 @@ import { run as dbCeiling } from './scenarios/db-ceiling.js';
 import { run as bpmnEnginePeer } from './scenarios/bpmn-engine-peer.js';
 import { run as memory } from './scenarios/memory.js';
 import { run as inboxScale } from './scenarios/inbox-scale.js';
+import { run as timers } from './scenarios/timers.js';
 
 /** In run order. A later scenario may use the results of an earlier one (ratios). */
 const SCENARIOS: readonly { name: string; run: Scenario }[] = [
@@ -33,6 +34,7 @@ const SCENARIOS: readonly { name: string; run: Scenario }[] = [
   { name: 'bpmn-engine-peer', run: bpmnEnginePeer },
   { name: 'memory', run: memory },
   { name: 'inbox-scale', run: inboxScale },
+  { name: 'timers', run: timers },
 ];
 
 const MYSQL_ROOT_URL = (process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306').replace(/\/+$/, '');

@@ -10,6 +10,16 @@ function number(name: string, fallback: number): number {
   return value;
 }
 
+/** A whole number that may be 0 (e.g. a count that can be switched off). */
+function count(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`${name} must be a whole number (0 or more), got "${raw}"`);
+  return value;
+}
+
 function list(name: string, fallback: readonly number[]): readonly number[] {
   const raw = process.env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
@@ -38,6 +48,13 @@ export function readConfig(): BenchConfig {
     peerConcurrency: Math.round(number('BENCH_PEER_CONCURRENCY', 100)),
     memoryCounts: list('BENCH_MEMORY_COUNTS', full ? [10_000, 100_000] : [2_000, 20_000]),
     memoryTouches: Math.round(number('BENCH_MEMORY_TOUCHES', 200)),
+    timers: Math.round(number('BENCH_TIMERS', full ? 100_000 : 10_000)),
+    timerWindowS: number('BENCH_TIMERS_WINDOW_S', full ? 300 : 60),
+    timerBurst: count('BENCH_TIMERS_BURST', full ? 10_000 : 1_000),
+    timerLeadS: process.env.BENCH_TIMERS_LEAD_S ? number('BENCH_TIMERS_LEAD_S', 60) : undefined,
+    timerProcesses: Math.round(number('BENCH_TIMER_PROCESSES', 1)),
+    timerConcurrency: Math.round(number('BENCH_TIMER_CONCURRENCY', 8)),
+    timerCpuProfile: process.env.BENCH_TIMER_CPU_PROF === '1',
     scenarios: scenarios && scenarios.length > 0 ? scenarios : undefined,
     keepDatabase: process.env.BENCH_KEEP_DB === '1',
   };

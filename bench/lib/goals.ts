@@ -87,5 +87,12 @@ export function checkGoals(results: ReadonlyMap<string, ScenarioResult>): GoalCh
       (v) => v < 200,
       'count over the org subtree',
     ),
+    check(
+      'timer lateness p99 (timers due evenly over the window)',
+      m('timers', 'latenessP99S'),
+      '< 1 s',
+      (v) => v < 1,
+      `${f(m('timers', 'early'), 0)} early, ${f(m('timers', 'firedTwice'), 0)} fired twice; ${f(m('timers', 'firedPerS'), 0)} fired/s; workers ${f(m('timers', 'spreadCpuCores'))} cores`,
+    ),
   ];
 }

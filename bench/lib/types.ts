@@ -55,6 +55,20 @@ export interface BenchConfig {
   readonly memoryCounts: readonly number[];
   /** Task completions the memory worker performs before it is measured. */
   readonly memoryTouches: number;
+  /** Timers of the timer scenario, due evenly over its window. */
+  readonly timers: number;
+  /** The window over which those timers fall due, seconds. */
+  readonly timerWindowS: number;
+  /** Timers all due at one instant after the window (firing capacity); 0: none. */
+  readonly timerBurst: number;
+  /** Seconds from the first start to the first due time; undefined: from a calibration of the start rate. */
+  readonly timerLeadS: number | undefined;
+  /** Worker processes that fire the timers (each runs the engine's workers). */
+  readonly timerProcesses: number;
+  /** Concurrent timer handlers per worker process (the engine's `timerConcurrency`). */
+  readonly timerConcurrency: number;
+  /** Start the timer workers with --cpu-prof (profiles written to the temporary directory). */
+  readonly timerCpuProfile: boolean;
   /** Which scenarios to run (all by default). */
   readonly scenarios: readonly string[] | undefined;
   readonly keepDatabase: boolean;
