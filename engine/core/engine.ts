@@ -1356,9 +1356,16 @@ export class Engine {
       });
     });
     if (outcome === 'skipped') {
-      // the caller went away while the child was being started: the child must not run on its own
+      // Skipped: either the caller went away while the child was being started (its token is gone, the call job
+      // canceled, or the caller ended) — then the child must not run on its own — or another delivery of this
+      // job (a stalled Bull job delivered again) finished the call first, and the child is the caller's.
+      const [callerNow, callJob] = await Promise.all([
+        this.store.getInstance(caller.id),
+        this.store.getJob(job.id),
+      ]);
+      const callerWaits = callerNow?.status === 'running' && callJob?.state !== 'canceled';
       const child = await this.store.getInstance(payload.childInstanceId);
-      if (child?.status === 'running')
+      if (!callerWaits && child?.status === 'running')
         await this.cancelInstance(child.id, { reason: 'the calling instance no longer waits for it' });
     }
     return outcome;

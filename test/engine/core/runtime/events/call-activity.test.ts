@@ -42,6 +42,26 @@ forEachBackend('runtime/behaviors/call-activity', (backend) => {
     assert.equal(created?.data?.childInstanceId, c.id);
   });
 
+  it('should start the child once and keep it when the call job is delivered twice at once', async function () {
+    // given a parent waiting at the call activity with its call job pending
+    const parent = await t.engine.startInstance('callParent', { variables: { amountFen: 1, unit: 'u' } });
+    const [call] = await t.infrastructure.store.listJobs({ instanceId: parent.id, kind: 'call' });
+    assert.ok(call, 'a pending call job');
+
+    // when two deliveries of that job run at the same time (a stalled Bull job is delivered again)
+    const outcomes = await Promise.all([
+      t.engine.handleJob(call.id, call.attempt),
+      t.engine.handleJob(call.id, call.attempt),
+    ]);
+
+    // then one started the child, the other did nothing, and the child still runs for its waiting parent
+    assert.deepEqual([...outcomes].sort(), ['done', 'skipped']);
+    const children = await t.engine.listInstances({ processKey: 'callChild' });
+    assert.equal(children.length, 1);
+    assert.equal(children[0]!.status, 'running', 'the repeated delivery must not cancel the child');
+    assert.ok((await t.engine.getInstance(parent.id)).activeElementIds.includes('callReview'));
+  });
+
   it("should take the parent's error boundary when the child ends with an error", async function () {
     const parent = await t.engine.startInstance('callParent', { variables: { amountFen: 1, unit: 'u' } });
     const c = await child(parent.id);
