@@ -11,19 +11,13 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Knex } from 'knex';
 import {
-  connectDatabase,
-  dropMysqlDatabase,
-  ensureMysqlDatabase,
-  migrateLatest,
-} from '../../../engine/adapters/index.js';
-import {
   IndicatorLedger,
   InsufficientBalanceError,
 } from '../../../processes/treasury-payment/indicator-ledger.js';
 import { effectKeys } from '../../../server/check/effect-keys.js';
 import { indicatorBalances } from '../../../server/check/indicator-balances.js';
-import { MYSQL_ROOT_URL, uniqueName } from '../../helpers/engine-harness.js';
 import { TEST_INDICATOR_LINE } from '../../helpers/indicator-line.js';
+import { openMigratedDatabase } from '../../helpers/migrated-database.js';
 
 const RUNS = Number(process.env.LEDGER_COMMAND_RUNS ?? 30);
 const PAYMENTS = ['p1', 'p2', 'p3', 'p4'] as const;
@@ -171,18 +165,13 @@ class ConcurrentReserves implements LedgerCommand {
 
 describe('treasury-payment/indicator ledger as a commands model [MariaDB]', function () {
   let knex: Knex;
-  let url: string;
+  let database: Awaited<ReturnType<typeof openMigratedDatabase>> | undefined;
   before(async function () {
     this.timeout(60_000);
-    url = `${MYSQL_ROOT_URL}/${uniqueName('fbpm_c')}`;
-    await ensureMysqlDatabase(url);
-    knex = connectDatabase({ url, poolMax: 8 });
-    await migrateLatest(knex);
+    database = await openMigratedDatabase('mysql', 8);
+    knex = database.knex;
   });
-  after(async function () {
-    await knex?.destroy();
-    await dropMysqlDatabase(url);
-  });
+  after(() => database?.close());
 
   it(`should keep the ledger equal to the model and I3/I4 after every step (${RUNS} sequences)`, async function () {
     this.timeout(180_000);

@@ -10,19 +10,13 @@
 import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
 import {
-  connectDatabase,
-  dropMysqlDatabase,
-  ensureMysqlDatabase,
-  migrateLatest,
-} from '../../../engine/adapters/index.js';
-import {
   IndicatorLedger,
   InsufficientBalanceError,
 } from '../../../processes/treasury-payment/indicator-ledger.js';
 import { checkInvariants } from '../../../server/check/index.js';
 import { mapLimit } from '../../helpers/bpmn-builder.js';
-import { MYSQL_ROOT_URL, uniqueName } from '../../helpers/engine-harness.js';
 import { TEST_INDICATOR_LINE } from '../../helpers/indicator-line.js';
+import { openMigratedDatabase } from '../../helpers/migrated-database.js';
 
 const PAYMENTS = 500;
 const INDICATORS = 6;
@@ -43,18 +37,13 @@ function seeded(seed: number): () => number {
 
 describe('treasury-payment/multi-indicator payments in random lock order [MariaDB]', function () {
   let knex: Knex;
-  let url: string;
+  let database: Awaited<ReturnType<typeof openMigratedDatabase>> | undefined;
   before(async function () {
     this.timeout(60_000);
-    url = `${MYSQL_ROOT_URL}/${uniqueName('fbpm_m')}`;
-    await ensureMysqlDatabase(url);
-    knex = connectDatabase({ url, poolMax: 40 });
-    await migrateLatest(knex);
+    database = await openMigratedDatabase('mysql', 40);
+    knex = database.knex;
   });
-  after(async function () {
-    await knex?.destroy();
-    await dropMysqlDatabase(url);
-  });
+  after(() => database?.close());
 
   it(`should reserve ${PAYMENTS} concurrent 2–3-indicator payments with no deadlock surfacing, all or nothing, I4 clean`, async function () {
     this.timeout(120_000);

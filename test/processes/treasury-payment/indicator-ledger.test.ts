@@ -7,38 +7,15 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Knex } from 'knex';
 import {
-  connectDatabase,
-  dropMysqlDatabase,
-  ensureMysqlDatabase,
-  migrateLatest,
-} from '../../../engine/adapters/index.js';
-import {
   IndicatorLedger,
   InsufficientBalanceError,
 } from '../../../processes/treasury-payment/indicator-ledger.js';
 import { checkInvariants } from '../../../server/check/index.js';
-import { forEachBackend, MYSQL_ROOT_URL, uniqueName } from '../../helpers/engine-harness.js';
+import { forEachBackend } from '../../helpers/engine-harness.js';
 import { TEST_INDICATOR_LINE } from '../../helpers/indicator-line.js';
+import { openMigratedDatabase } from '../../helpers/migrated-database.js';
 
 const LINE = TEST_INDICATOR_LINE;
-
-/** A fresh migrated database of the backend, with `poolMax` connections on MariaDB. */
-async function openDatabase(
-  backend: 'mysql' | 'sqlite',
-  poolMax: number,
-): Promise<{ knex: Knex; close(): Promise<void> }> {
-  const url = backend === 'mysql' ? `${MYSQL_ROOT_URL}/${uniqueName('fbpm_l')}` : ':memory:';
-  if (backend === 'mysql') await ensureMysqlDatabase(url);
-  const knex = connectDatabase({ url, poolMax });
-  await migrateLatest(knex);
-  return {
-    knex,
-    async close() {
-      await knex.destroy();
-      if (backend === 'mysql') await dropMysqlDatabase(url);
-    },
-  };
-}
 
 /** allocated = available + reserved + consumed, nothing negative, and the entries add up to the balances. */
 async function assertConsistent(ledger: IndicatorLedger, id: string): Promise<void> {
@@ -62,7 +39,7 @@ forEachBackend('treasury-payment/indicator ledger', (backend) => {
   let ledger: IndicatorLedger;
   before(async function () {
     this.timeout(60_000);
-    db = await openDatabase(backend, 20);
+    db = await openMigratedDatabase(backend, 20);
     ledger = new IndicatorLedger(db.knex);
   });
   after(() => db?.close());
