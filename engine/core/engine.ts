@@ -278,9 +278,8 @@ export class Engine {
     comment: string | null | undefined,
     requestKey: string | undefined,
   ): Promise<TaskRecord> {
-    const options = { actor: actor ?? undefined };
-    return this.command({ taskId }, options.actor ?? null, (work, runner) => {
-      const { task: open, token } = actOn(work, runner, taskId, options.actor ?? null, 'approve', {
+    return this.command({ taskId }, actor, (work, runner) => {
+      const { task: open, token } = actOn(work, runner, taskId, actor, 'approve', {
         comment,
       });
       checkFieldWrites(runner, open, variables);
@@ -296,7 +295,7 @@ export class Engine {
         );
       }
       for (const [name, value] of Object.entries(variables)) work.setVariable(name, value);
-      closeTask(work, open, runner.now, options.actor ?? open.assignee ?? null);
+      closeTask(work, open, runner.now, actor ?? open.assignee ?? null);
       runner.event(
         'TASK_COMPLETED',
         runner.element(open.elementId),
