@@ -42,7 +42,7 @@ import {
   filterInstances,
   filterTasks,
   orderAndPageInstances,
-  orderAndPageTasks,
+  pageOfTasks,
 } from './query-filters.js';
 import { definitionStatistics, diagramState } from './statistics.js';
 import {
@@ -359,20 +359,8 @@ export class KnexProcessStore implements ProcessStore {
   }
 
   async listTasks(query: TaskQuery): Promise<TaskRecord[]> {
-    const page = () => orderAndPageTasks(filterTasks(this.knex, query), query);
-    if (this.batched) {
-      // the page and the candidates of its tasks in one round trip (the page's ids as a derived table)
-      const [tasks, candidates] = await this.guard(() =>
-        runBatch(this.knex, [
-          page().select('t.*'),
-          this.knex('task_candidates')
-            .select('task_id', 'kind', 'value')
-            .whereIn('task_id', this.knex.select('p.id').from(page().select('t.id').as('p'))),
-        ]),
-      );
-      return tasksFromRows(rowsOf(tasks), rowsOf(candidates));
-    }
-    const rows = await this.guard(() => page().select('t.*'));
+    // the page, then its tasks' candidates by id: sending both in one batch would run the page's query twice
+    const rows = await this.guard(() => pageOfTasks(this.knex, query));
     return this.withCandidates(rows);
   }
 

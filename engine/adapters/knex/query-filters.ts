@@ -11,6 +11,10 @@ import { dbTime } from './rows.js';
 export const DEFAULT_PAGE = 100;
 export const MAX_PAGE = 1000;
 
+/** Keys of a TaskQuery that do not narrow which tasks are counted. */
+const PAGING_KEYS_LIST = ['sortBy', 'sortOrder', 'firstResult', 'maxResults'];
+const PAGING_KEYS = new Set(PAGING_KEYS_LIST);
+
 /** `column LIKE 'prefix%'` with the prefix taken literally (`!` escapes `%`, `_` and itself on both dialects). */
 export function whereStartsWith(q: Knex.QueryBuilder, column: string, prefix: string): Knex.QueryBuilder {
   const escaped = prefix.replace(/[!%_]/g, (c) => `!${c}`);
@@ -99,8 +103,16 @@ export function orderAndPageInstances(q: Knex.QueryBuilder, query: InstanceQuery
   return page(q.orderBy(column, query.sortOrder ?? 'desc').orderBy('i.id', 'asc'), query);
 }
 
-/** `user_tasks as t` narrowed by every filter of the query (no order, no paging). */
-export function filterTasks(knex: Knex, query: TaskQuery): Knex.QueryBuilder {
+/** One page of the tasks a query asks for: `t.*` of `user_tasks as t`, filtered, ordered and paged. */
+export function pageOfTasks(knex: Knex, query: TaskQuery): Knex.QueryBuilder {
+  return orderAndPageTasks(filterTasks(knex, query, true), query).select('t.*');
+}
+
+/**
+ * `user_tasks as t` narrowed by every filter of the query (no order, no paging). `forPage`: only the query's page
+ * will be read from it (the visible set may then be cut to that page's candidates; never for a count).
+ */
+export function filterTasks(knex: Knex, query: TaskQuery, forPage = false): Knex.QueryBuilder {
   const q = knex('user_tasks as t');
   if (query.state !== undefined) q.where('t.state', query.state);
   else if (query.states !== undefined) q.whereIn('t.state', [...query.states]);
@@ -139,45 +151,80 @@ export function filterTasks(knex: Knex, query: TaskQuery): Knex.QueryBuilder {
       }
     });
   }
-  if (query.visibleTo !== undefined) {
-    // The ids the user may see, as a small derived table joined by primary key: each branch is an index range
-    // (assignee+state, owner, completed_by, candidate kind+value), where an OR of EXISTS over `t` would scan
-    // every open task. Completed-by rows only matter when closed tasks are asked for.
-    const user = query.visibleTo.userId;
-    const states = query.state !== undefined ? [query.state] : [...(query.states ?? ['created'])];
-    const closedAsked = states.some((s) => s === 'completed' || s === 'canceled');
-    const ids = knex
-      .select('a.id as vid')
-      .from('user_tasks as a')
-      .where('a.assignee', user)
-      .whereIn('a.state', states)
-      .union((u) =>
-        u.select('o.id').from('user_tasks as o').where('o.owner', user).whereIn('o.state', states),
-      )
-      .union((u) =>
-        u
-          .select('c.task_id')
-          .from('task_candidates as c')
-          .join('user_tasks as ct', 'ct.id', 'c.task_id')
-          .where({ 'c.kind': 'user', 'c.value': user })
-          .whereNull('ct.assignee')
-          .whereIn('ct.state', states),
-      );
-    if (closedAsked) ids.union((u) => u.select('d.id').from('user_tasks as d').where('d.completed_by', user));
-    q.join(ids.as('v'), 'v.vid', 't.id');
-  }
+  if (query.visibleTo !== undefined) q.join(visibleTaskIds(knex, query, forPage).as('v'), 'v.vid', 't.id');
   return q;
 }
 
+/** The task column a sort key orders by. */
+function taskSortColumn(query: TaskQuery): 'created_at' | 'due_at' | 'priority' | 'ended_at' {
+  return ({ createdAt: 'created_at', dueAt: 'due_at', priority: 'priority', endedAt: 'ended_at' } as const)[
+    query.sortBy ?? 'createdAt'
+  ];
+}
+
+/** Keys a task query may hold for its page to be taken from each branch of the visible set (see below). */
+const INBOX_KEYS = new Set(['visibleTo', 'state', 'states', ...PAGING_KEYS_LIST]);
+
+/**
+ * The ids of the tasks `query.visibleTo` may see, as a small derived table `vid`: each branch is an index range
+ * (assignee+state, owner, completed_by, candidate kind+value), where an OR of EXISTS over `t` would scan every
+ * open task. Completed-by rows only matter when closed tasks are asked for.
+ *
+ * The inbox (nothing asked but the visible tasks in some states, one page in some order) takes the page from each
+ * branch first: the first `firstResult + maxResults` of each branch in the page's order hold every task of the
+ * page, so a reviewer who sees 800 tasks has 800 index entries read but only a few dozen rows joined and sorted.
+ */
+function visibleTaskIds(knex: Knex, query: TaskQuery, forPage: boolean): Knex.QueryBuilder {
+  const user = query.visibleTo!.userId;
+  const states = query.state !== undefined ? [query.state] : [...(query.states ?? ['created'])];
+  const closedAsked = states.some((s) => s === 'completed' || s === 'canceled');
+  const column = taskSortColumn(query);
+  const pageFirst =
+    forPage && Object.entries(query).every(([key, value]) => value === undefined || INBOX_KEYS.has(key));
+  const firstOf = (branch: Knex.QueryBuilder, alias: string): Knex.QueryBuilder => {
+    if (!pageFirst) return branch;
+    const top = branch
+      .select(`${alias}.${column} as sort_key`)
+      .orderBy(`${alias}.${column}`, query.sortOrder ?? 'asc')
+      .orderBy(`${alias}.id`, 'asc')
+      .limit(pageEnd(query));
+    return knex.select('vid', 'sort_key').from(top.as(`${alias}_page`));
+  };
+  const branches = [
+    firstOf(
+      knex.select('a.id as vid').from('user_tasks as a').where('a.assignee', user).whereIn('a.state', states),
+      'a',
+    ),
+    firstOf(
+      knex.select('o.id as vid').from('user_tasks as o').where('o.owner', user).whereIn('o.state', states),
+      'o',
+    ),
+    firstOf(
+      knex
+        .select('ct.id as vid')
+        .from('task_candidates as c')
+        .join('user_tasks as ct', 'ct.id', 'c.task_id')
+        .where({ 'c.kind': 'user', 'c.value': user })
+        .whereNull('ct.assignee')
+        .whereIn('ct.state', states),
+      'ct',
+    ),
+  ];
+  if (closedAsked)
+    branches.push(
+      firstOf(knex.select('d.id as vid').from('user_tasks as d').where('d.completed_by', user), 'd'),
+    );
+  const [first, ...rest] = branches;
+  for (const branch of rest) first!.union(branch);
+  return first!;
+}
+
 /** The ORDER BY and paging of a task list (default: oldest first). */
-export function orderAndPageTasks(q: Knex.QueryBuilder, query: TaskQuery): Knex.QueryBuilder {
-  const column = {
-    createdAt: 't.created_at',
-    dueAt: 't.due_at',
-    priority: 't.priority',
-    endedAt: 't.ended_at',
-  }[query.sortBy ?? 'createdAt'];
-  return page(q.orderBy(column, query.sortOrder ?? 'asc').orderBy('t.id', 'asc'), query);
+function orderAndPageTasks(q: Knex.QueryBuilder, query: TaskQuery): Knex.QueryBuilder {
+  return page(
+    q.orderBy(`t.${taskSortColumn(query)}`, query.sortOrder ?? 'asc').orderBy('t.id', 'asc'),
+    query,
+  );
 }
 
 /** The number a `count(* as n)` row holds (MySQL returns a string or bigint, SQLite a number). */
@@ -185,14 +232,24 @@ export function countOf(row: unknown): number {
   return Number((row as { n?: unknown } | undefined)?.n ?? 0);
 }
 
-function page(q: Knex.QueryBuilder, query: { firstResult?: number; maxResults?: number }): Knex.QueryBuilder {
-  const first = Math.max(0, Math.floor(query.firstResult ?? 0));
-  const max = Math.min(Math.max(0, Math.floor(query.maxResults ?? DEFAULT_PAGE)), MAX_PAGE);
+type Paging = { firstResult?: number; maxResults?: number };
+
+function page(q: Knex.QueryBuilder, query: Paging): Knex.QueryBuilder {
+  const { first, max } = pageBounds(query);
   return q.offset(first).limit(max);
 }
 
-/** Keys of a TaskQuery that do not narrow which tasks are counted. */
-const PAGING_KEYS = new Set(['sortBy', 'sortOrder', 'firstResult', 'maxResults']);
+function pageBounds(query: Paging): { first: number; max: number } {
+  const first = Math.max(0, Math.floor(query.firstResult ?? 0));
+  const max = Math.min(Math.max(0, Math.floor(query.maxResults ?? DEFAULT_PAGE)), MAX_PAGE);
+  return { first, max };
+}
+
+/** How many rows in order a page needs, its own and those before it. */
+function pageEnd(query: Paging): number {
+  const { first, max } = pageBounds(query);
+  return first + max;
+}
 
 /**
  * Whether a task count asks only "how many open tasks in this org subtree (or everywhere)": the question the
