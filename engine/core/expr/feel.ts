@@ -5,8 +5,9 @@
  * a result of `null` or any evaluator warning is a failure that the caller turns into an incident,
  * never read as `false`. Only plain JSON data goes into the context (no functions, no handles).
  */
-import { parseExpression } from 'feelin';
-import { evaluateInSandbox } from './feel-sandbox.js';
+import { evaluate, isFunction, parseExpression } from 'feelin';
+import { isBoundedExpression } from './feel-bounded.js';
+import { evaluateInSandbox, type SandboxReply } from './feel-sandbox.js';
 
 /** Longest expression source we accept (characters). */
 export const MAX_EXPRESSION_LENGTH = 4000;
@@ -50,7 +51,9 @@ export function checkExpressionSyntax(source: string): string | undefined {
  * evaluation that runs longer than EXPRESSION_TIME_LIMIT_MS or exhausts the evaluator's heap (feel-sandbox.ts).
  */
 export function evaluateExpression(source: string, context: Record<string, unknown>): EvaluationOutcome {
-  const reply = evaluateInSandbox(source, context);
+  const reply = isBoundedExpression(source)
+    ? evaluateHere(source, context)
+    : evaluateInSandbox(source, context);
   if (!reply.ok) return reply;
   if (reply.warnings.length > 0) return { ok: false, reason: reply.warnings.join('; ') };
   return { ok: true, value: reply.value };
@@ -73,6 +76,25 @@ export function evaluateCondition(
 }
 
 // helpers //////
+
+/** Evaluates an expression that cannot run away (feel-bounded.ts) on this thread, answering as the sandbox does. */
+function evaluateHere(source: string, context: Record<string, unknown>): SandboxReply {
+  try {
+    const { value, warnings } = evaluate(source, context);
+    return { ok: true, value: toPlain(value), warnings: warnings.map((w) => `${w.type}: ${w.message}`) };
+  } catch (err) {
+    return { ok: false, reason: String((err as Error | undefined)?.message ?? err) };
+  }
+}
+
+/** A FEEL value as plain JSON data, as the sandbox returns it: functions (JS or FEEL) become null. */
+function toPlain(value: unknown): unknown {
+  if (value === null || value === undefined || typeof value === 'function' || isFunction(value)) return null;
+  if (typeof value !== 'object') return value;
+  return JSON.parse(
+    JSON.stringify(value, (_key, v: unknown) => (typeof v === 'function' || isFunction(v) ? null : v)),
+  );
+}
 
 function describe(value: unknown): string {
   if (value === null || value === undefined) return 'null';
