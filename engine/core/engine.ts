@@ -822,12 +822,24 @@ export class Engine {
   async handleJob(
     jobId: string,
     attempt: number,
+    hint: { timerInstanceId?: string } = {},
   ): Promise<'done' | 'failed' | 'retrying' | 'skipped' | 'early'> {
-    const job = await this.store.getJob(jobId);
-    if (!job || job.state !== 'pending' || job.attempt !== attempt) return 'skipped';
-    const outcome = await this.runJob(job);
+    let outcome: 'done' | 'failed' | 'retrying' | 'skipped' | 'early';
+    if (hint.timerInstanceId !== undefined) {
+      // a timer's queue message names its instance: the job row is read with the instance, not before it
+      outcome = await this.fireTimer({ id: jobId, instanceId: hint.timerInstanceId, attempt }).catch(
+        (err) => {
+          if (err instanceof NotFoundError) return 'skipped' as const;
+          throw err;
+        },
+      );
+    } else {
+      const job = await this.store.getJob(jobId);
+      if (!job || job.state !== 'pending' || job.attempt !== attempt) return 'skipped';
+      outcome = await this.runJob(job);
+    }
     // a job whose owner is gone (instance ended, token moved on) must not stay pending for the reconciler
-    if (outcome === 'skipped') await this.store.settleJob(job.id, job.attempt, 'canceled', this.clock.now());
+    if (outcome === 'skipped') await this.store.settleJob(jobId, attempt, 'canceled', this.clock.now());
     return outcome;
   }
 
@@ -930,7 +942,10 @@ export class Engine {
   /** Starts consuming jobs and running the outbox relay, the reconciler and the message sweep in this process. */
   async startWorkers(options: WorkerOptions = {}): Promise<void> {
     const handle = async (message: { data: Readonly<Record<string, unknown>> }) => {
-      const outcome = await this.handleJob(String(message.data.jobId), Number(message.data.attempt));
+      const { jobId, attempt, timerInstanceId } = message.data;
+      const outcome = await this.handleJob(String(jobId), Number(attempt), {
+        timerInstanceId: typeof timerInstanceId === 'string' ? timerInstanceId : undefined,
+      });
       if (outcome === 'early') await this.republishEarly(String(message.data.jobId));
     };
     this.queue.consume('service', handle, { concurrency: options.serviceConcurrency ?? 4 });
@@ -1243,26 +1258,26 @@ export class Engine {
   }
 
   /** A timer of a token or scope fires (never early); a cycle schedules its next firing on the same row. */
-  private async fireTimer(job: JobRecord): Promise<'done' | 'skipped' | 'early'> {
-    if (job.dueAt > this.clock.now()) return 'early';
+  private async fireTimer(job: JobRef): Promise<'done' | 'skipped' | 'early'> {
     return this.jobStep(
       job,
       (work, runner, _token, current) => {
         runner.event(
           'TIMER_FIRED',
-          runner.element(job.elementId),
-          work.executions.get(job.executionId!) ?? null,
+          runner.element(current.elementId),
+          work.executions.get(current.executionId!) ?? null,
           {
-            jobId: job.id,
+            jobId: current.id,
             dueAt: current.dueAt,
             firedAt: runner.now,
             fireCount: current.fireCount + 1,
           },
         );
+        const { executionId, elementId } = current;
         this.scheduleNextFiring(runner, current);
-        trigger(runner, job.executionId!, job.elementId);
+        trigger(runner, executionId!, elementId);
       },
-      { ownerMayBeScope: true },
+      { ownerMayBeScope: true, notBeforeDue: true },
     );
   }
 
@@ -1509,18 +1524,24 @@ export class Engine {
 
   /**
    * One command on the instance of `job`: the job must still be pending at its attempt (else nothing happens);
-   * it is marked done and `body` runs with the token that owns it.
+   * it is marked done and `body` runs with the token that owns it. `notBeforeDue`: a job loaded before its due
+   * time is left as it is ('early').
    */
   private async jobStep(
-    job: JobRecord,
-    body: (
-      work: InstanceWork,
-      runner: Runner,
-      token: Parameters<Runner['resume']>[0],
-      current: JobRecord,
-    ) => void,
-    options: { ownerMayBeScope?: boolean; ownerMayBeGone?: boolean } = {},
-  ): Promise<'done' | 'skipped'> {
+    job: JobRef,
+    body: JobStepBody,
+    options: JobStepOptions & { notBeforeDue: true },
+  ): Promise<'done' | 'skipped' | 'early'>;
+  private async jobStep(
+    job: JobRef,
+    body: JobStepBody,
+    options?: JobStepOptions,
+  ): Promise<'done' | 'skipped'>;
+  private async jobStep(
+    job: JobRef,
+    body: JobStepBody,
+    options: JobStepOptions & { notBeforeDue?: boolean } = {},
+  ): Promise<'done' | 'skipped' | 'early'> {
     const result = await this.command(
       job.instanceId!,
       null,
@@ -1528,8 +1549,9 @@ export class Engine {
         const current = work.jobs.get(job.id);
         if (!current || current.state !== 'pending' || current.attempt !== job.attempt)
           return 'skipped' as const;
-        const token = job.executionId ? work.executions.get(job.executionId) : undefined;
-        const ownerIsScope = options.ownerMayBeScope && job.executionId === work.instance.id;
+        if (options.notBeforeDue && current.dueAt > runner.now) return 'early' as const;
+        const token = current.executionId ? work.executions.get(current.executionId) : undefined;
+        const ownerIsScope = options.ownerMayBeScope && current.executionId === work.instance.id;
         if (!token && !ownerIsScope && !options.ownerMayBeGone) {
           current.state = 'canceled';
           current.updatedAt = runner.now;
@@ -2134,7 +2156,7 @@ export class Engine {
           this.queue.publish({
             queue: queueOf(job),
             jobId: `job-${job.id}-${job.attempt}-${job.publishSeq}`,
-            data: { jobId: job.id, attempt: job.attempt },
+            data: jobMessage(job),
             delayMs: Math.max(0, job.dueAt - now),
           }),
           this.publishTimeoutMs,
@@ -2164,6 +2186,30 @@ export function createEngine(options: EngineOptions): Engine {
 }
 
 // helpers //////
+
+/** A job as a command needs to find it: the instance it is in, its id and the attempt a delivery is for. */
+type JobRef = Pick<JobRecord, 'id' | 'instanceId' | 'attempt'>;
+
+/** What a job does in its command, with the token that owns it and the job's row as loaded. */
+type JobStepBody = (
+  work: InstanceWork,
+  runner: Runner,
+  token: Parameters<Runner['resume']>[0],
+  current: JobRecord,
+) => void;
+
+/** A job's owner may be the instance's scope rather than a token; or may be gone (the job still runs). */
+interface JobStepOptions {
+  readonly ownerMayBeScope?: boolean;
+  readonly ownerMayBeGone?: boolean;
+}
+
+/** The queue message of a job: its id and attempt, and for a token's timer the instance (see handleJob). */
+function jobMessage(job: JobRecord): Record<string, unknown> {
+  return job.kind === 'timer' && job.instanceId
+    ? { jobId: job.id, attempt: job.attempt, timerInstanceId: job.instanceId }
+    : { jobId: job.id, attempt: job.attempt };
+}
 
 /** Applies `fn` to each item in its own command; an engine refusal becomes that item's result, not a failure of all. */
 async function eachOnItsOwn<T>(

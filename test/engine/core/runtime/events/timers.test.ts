@@ -46,6 +46,53 @@ forEachBackend('runtime/events/timers', (backend) => {
     assert.equal(fired[0]!.data?.dueAt, job!.dueAt);
   });
 
+  it('should fire a timer from its queue message (instance named), never early, once, and settle a stale one', async function () {
+    // given
+    await t.deployFixture(import.meta, 'timers.catch-and-boundaries.bpmn');
+    const instance = await t.engine.startInstance('timerCases');
+    const [job] = await timerJobs(instance.id);
+    const hint = { timerInstanceId: instance.id };
+
+    // when delivered early, then on time, then again
+    clock.advance(HOUR - 60_000);
+    assert.equal(await t.engine.handleJob(job!.id, job!.attempt, hint), 'early');
+    assert.deepEqual((await t.engine.getInstance(instance.id)).activeElementIds, ['waitOneHour']);
+    clock.advance(60_000);
+    assert.equal(await t.engine.handleJob(job!.id, job!.attempt + 1, hint), 'skipped', 'another attempt');
+    assert.equal(await t.engine.handleJob(job!.id, job!.attempt, hint), 'done');
+    assert.equal(await t.engine.handleJob(job!.id, job!.attempt, hint), 'skipped', 'a second delivery');
+
+    // then
+    assert.deepEqual((await t.engine.getInstance(instance.id)).activeElementIds, ['approve']);
+    const fired = (await t.engine.history(instance.id)).filter((h) => h.type === 'TIMER_FIRED');
+    assert.equal(fired.length, 1);
+    assert.equal(fired[0]!.data?.dueAt, job!.dueAt);
+    assert.equal(
+      (await t.engine.listJobs({ instanceId: instance.id })).find((j) => j.id === job!.id)?.state,
+      'done',
+    );
+
+    // and a message naming an instance that does not exist does nothing
+    assert.equal(
+      await t.engine.handleJob(job!.id, job!.attempt, { timerInstanceId: 'no-such-instance' }),
+      'skipped',
+    );
+  });
+
+  it('should settle a timer whose instance ended before its message came', async function () {
+    await t.deployFixture(import.meta, 'timers.catch-and-boundaries.bpmn');
+    const instance = await t.engine.startInstance('timerCases');
+    const [job] = await timerJobs(instance.id);
+    await t.engine.terminateInstance(instance.id, { actor: 'admin', reason: 'withdrawn' });
+    clock.advance(HOUR);
+    assert.equal(
+      await t.engine.handleJob(job!.id, job!.attempt, { timerInstanceId: instance.id }),
+      'skipped',
+    );
+    const [after] = await t.engine.listJobs({ instanceId: instance.id });
+    assert.notEqual(after?.state, 'pending', 'not left for the reconciler');
+  });
+
   it('should remind every 2 days without interrupting, then escalate after 3 working days across the holiday', async function () {
     // given the task is open on Thursday 2026-02-12
     await t.deployFixture(import.meta, 'timers.catch-and-boundaries.bpmn');
