@@ -39,6 +39,7 @@ import type { ExecutableProcess } from './model/types.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { InstanceQuery, ProcessStore, TaskQuery } from './ports/store.js';
 import type { QueueName, WorkQueue } from './ports/work-queue.js';
+import { PublishedMarks } from './published-marks.js';
 import { parseDurationMs } from './runtime/duration.js';
 import { throwError, throwEscalation, trigger } from './runtime/events.js';
 import { InstanceWork } from './runtime/instance-work.js';
@@ -110,6 +111,14 @@ export class Engine {
   private readonly relay: { intervalMs: number; graceMs: number; horizonMs: number };
   private readonly publishTimeoutMs: number;
   private readonly logger: Logger | undefined;
+  /** Outbox marks of published jobs, written together a moment after the commands that published them. */
+  private readonly publishedMarks = new PublishedMarks(async (marks, at) => {
+    try {
+      await this.store.markJobsPublished(marks, at);
+    } catch (err) {
+      this.logger?.warn({ err }, 'could not mark jobs published; they may be published twice (harmless)');
+    }
+  });
   private readonly processes = new Map<
     string,
     Promise<{ definition: DefinitionRecord; process: ExecutableProcess }>
@@ -975,6 +984,7 @@ export class Engine {
     if (this.relayTimer) clearInterval(this.relayTimer);
     this.relayTimer = undefined;
     await this.relayRunning;
+    await this.publishedMarks.flush();
     await this.queue.close();
   }
 
@@ -2129,7 +2139,8 @@ export class Engine {
       ...changes.guardedJobUpdates.map((g) => g.job),
     ].filter((j) => j.state === 'pending' && j.publishedAt === null);
     // while the queue is failing, the relay publishes them (after its grace) once the queue takes jobs again
-    if (jobs.length > 0 && performance.now() >= this.publishPausedUntil) await this.publishJobs(jobs);
+    if (jobs.length > 0 && performance.now() >= this.publishPausedUntil)
+      await this.publishJobs(jobs, { markLater: true });
     for (const subscription of changes.subscriptionsInserted) {
       if (subscription.kind !== 'message') continue;
       try {
@@ -2145,8 +2156,15 @@ export class Engine {
     }
   }
 
-  /** Hands jobs to the queue and records it; a queue that is down leaves them to the relay. */
-  private async publishJobs(jobs: readonly JobRecord[]): Promise<void> {
+  /**
+   * Hands jobs to the queue and records it in the outbox; a queue that is down leaves them to the relay.
+   * `markLater`: the record joins those of other commands a moment later (published-marks.ts), for the jobs of a
+   * command; the relay's own publishing records at once.
+   */
+  private async publishJobs(
+    jobs: readonly JobRecord[],
+    options: { markLater?: boolean } = {},
+  ): Promise<void> {
     if (jobs.length === 0) return;
     const published: JobRecord[] = [];
     const now = this.clock.now();
@@ -2172,11 +2190,8 @@ export class Engine {
         break;
       }
     }
-    try {
-      await this.store.markJobsPublished(published, now);
-    } catch (err) {
-      this.logger?.warn({ err }, 'could not mark jobs published; they may be published twice (harmless)');
-    }
+    this.publishedMarks.add(published, now);
+    if (!options.markLater) await this.publishedMarks.flush();
   }
 }
 

@@ -98,6 +98,13 @@ forEachBackend('durability/outbox-relay', (backend) => {
     // given jobs committed and published to a queue that is then gone
     const a = await t.engine.startInstance('relayChain');
     const b = await t.engine.startInstance('relayChain');
+    // recorded as published (the marks of commands are written a moment later: published-marks.ts)
+    await waitFor(
+      async () =>
+        (await t.infrastructure.knex('jobs').whereIn('instance_id', [a.id, b.id]).whereNull('published_at'))
+          .length === 0,
+      'both jobs marked published',
+    );
     if (backend === 'mysql') await obliterateBullPrefix(REDIS_URL, t.queuePrefix!);
     const engine = createEngine({ store: t.infrastructure.store, queue: new InProcessWorkQueue(), handlers });
 
