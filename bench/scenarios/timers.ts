@@ -8,7 +8,7 @@
  * Lateness is the engine's fire time minus the due time, both from the TIMER_FIRED history row (`firedAt` is the
  * time of the command that fired it). It is split with Bull's own timestamps of the delivery that fired it: due →
  * Bull moved the job to active (`processedOn`: the delayed set's promotion plus the wait for a free handler) →
- * the command began (`firedAt`: the job read) → the command committed and the handler returned (`finishedOn`).
+ * the command began (`firedAt`: taken once the instance with its job is loaded) → the command committed and the handler returned (`finishedOn`).
  * Also reported: timers fired early (0 expected), timers fired more than once (0 expected), firing rate, CPU of
  * the workers, mariadbd and redis-server per timer, and how long starting the instances took.
  */
@@ -571,7 +571,7 @@ function report(input: ReportInput): ScenarioResult {
       value: s.toActive.p99,
       unit: 'ms',
       digits: 0,
-      note: `due → active (delayed-set promotion + wait for a free handler) ${pq(s.toActive)}; active → command (job read) ${pq(s.toCommand)}; command → committed ${pq(s.toCommitted)}; due → committed ${pq(s.toFinished)}`,
+      note: `due → active (delayed-set promotion + wait for a free handler) ${pq(s.toActive)}; active → command (instance load) ${pq(s.toCommand)}; command → committed ${pq(s.toCommitted)}; due → committed ${pq(s.toFinished)}`,
     },
     {
       key: 'early',

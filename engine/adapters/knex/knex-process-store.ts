@@ -360,17 +360,26 @@ export class KnexProcessStore implements ProcessStore {
 
   async listTasks(query: TaskQuery): Promise<TaskRecord[]> {
     if (this.batched && query.visibleTo === undefined) {
-      // the page and the candidates of its tasks in one round trip (the page's ids as a derived table: its query
-      // runs twice, cheap for an instance's or an element's tasks)
-      const [tasks, candidates] = await this.guard(() =>
-        runBatch(this.knex, [
-          pageOfTasks(this.knex, query),
-          this.knex('task_candidates')
-            .select('task_id', 'kind', 'value')
-            .whereIn('task_id', this.knex.select('p.id').from(pageOfTasks(this.knex, query).as('p'))),
-        ]),
+      // the page and the candidates of its tasks in one round trip: an instance's candidates (a superset, the
+      // page's are picked by id), or those of the page's ids (its query runs twice, cheap for an element's tasks)
+      const candidates =
+        query.instanceId !== undefined
+          ? this.knex('task_candidates as c')
+              .select('c.task_id', 'c.kind', 'c.value')
+              .join('user_tasks as ct', 'ct.id', 'c.task_id')
+              .where('ct.instance_id', query.instanceId)
+          : this.knex('task_candidates')
+              .select('task_id', 'kind', 'value')
+              .whereIn(
+                'task_id',
+                this.knex
+                  .select('p.id')
+                  .from(pageOfTasks(this.knex, query).clearSelect().select('t.id').as('p')),
+              );
+      const [tasks, candidateRows] = await this.guard(() =>
+        runBatch(this.knex, [pageOfTasks(this.knex, query), candidates]),
       );
-      return tasksFromRows(rowsOf(tasks), rowsOf(candidates));
+      return tasksFromRows(rowsOf(tasks), rowsOf(candidateRows));
     }
     // an inbox page (the visible set of a user) is worth not running twice: its candidates are read by id after it
     const rows = await this.guard(() => pageOfTasks(this.knex, query));

@@ -92,6 +92,20 @@ forEachBackend('queries/inbox pages taken from each branch of the visible set', 
     }
   }
 
+  it('lists a task with its own candidates, however the page was asked for', async function () {
+    const pool = await t.engine.listTasks({ elementId: 'pool', maxResults: 1000 });
+    assert.ok(pool.length > 2);
+    for (const task of pool) {
+      const [byInstance] = await t.engine.listTasks({ instanceId: task.instanceId });
+      const [visible] = (await t.engine.listTasks({ visibleTo: { userId: USER }, maxResults: 1000 })).filter(
+        (x) => x.id === task.id,
+      );
+      assert.deepEqual(byInstance!.candidateUsers, task.candidateUsers);
+      if (visible) assert.deepEqual(visible.candidateUsers, task.candidateUsers);
+      assert.ok(task.candidateUsers.includes('other.reviewer'), 'the pool of the task');
+    }
+  });
+
   it('leaves queries with other filters to the whole visible set', async function () {
     const [somePool] = await t.engine.listTasks({
       visibleTo: { userId: USER },
