@@ -11,11 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { createEngine, type TaskQuery } from '../../engine/index.js';
 import { connectDatabase, openInfrastructure } from '../../engine/adapters/index.js';
-import {
-  filterTasks,
-  openTaskCountByOrg,
-  pageOfTasks,
-} from '../../engine/adapters/knex/query-filters.js';
+import { filterTasks, openTaskCountByOrg, pageOfTasks } from '../../engine/adapters/knex/query-filters.js';
 import { seedOrgDirectory } from '../../processes/org/seed-org-directory.js';
 import { summarize, nowMs } from '../lib/stats.js';
 import type { BenchContext, Metric, ScenarioResult } from '../lib/types.js';
