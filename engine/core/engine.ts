@@ -894,12 +894,18 @@ export class Engine {
     return jobs.length;
   }
 
-  /** Publishes again, under a fresh queue id, pending jobs published and due more than the reconcile horizon ago (their wake-up seems lost, e.g. Redis was wiped). */
+  /**
+   * Publishes again, under a fresh queue id, pending jobs published and due more than the reconcile horizon ago
+   * whose message the queue no longer holds (their wake-up was lost, e.g. Redis was wiped). Returns how many were
+   * stale.
+   */
   async reconcile(): Promise<number> {
     const cutoff = this.clock.now() - this.relay.horizonMs;
     const stale = await this.store.findStalePublishedJobs(cutoff, cutoff, 1000);
     const republish: JobRecord[] = [];
     for (const job of stale) {
+      // a job the queue still holds is late because of a backlog, not lost: publishing it again adds work
+      if (await this.queueHolds(job)) continue;
       const seq = await this.store.bumpPublishSeq(job.id, job.attempt);
       if (seq !== undefined) republish.push({ ...job, publishSeq: seq, publishedAt: null });
     }
@@ -2156,6 +2162,16 @@ export class Engine {
     }
   }
 
+  /** Whether the queue still holds the job's current message (false when it cannot tell). */
+  private async queueHolds(job: JobRecord): Promise<boolean> {
+    if (!this.queue.holds) return false;
+    try {
+      return await withTimeout(this.queue.holds(queueOf(job), queueJobId(job)), this.publishTimeoutMs);
+    } catch {
+      return false;
+    }
+  }
+
   /**
    * Hands jobs to the queue and records it in the outbox; a queue that is down leaves them to the relay.
    * `markLater`: the record joins those of other commands a moment later (published-marks.ts), for the jobs of a
@@ -2173,7 +2189,7 @@ export class Engine {
         await withTimeout(
           this.queue.publish({
             queue: queueOf(job),
-            jobId: `job-${job.id}-${job.attempt}-${job.publishSeq}`,
+            jobId: queueJobId(job),
             data: jobMessage(job),
             delayMs: Math.max(0, job.dueAt - now),
           }),
@@ -2217,6 +2233,11 @@ type JobStepBody = (
 interface JobStepOptions {
   readonly ownerMayBeScope?: boolean;
   readonly ownerMayBeGone?: boolean;
+}
+
+/** A job's message id in the queue: the same for the same publish, so the queue dedupes it. */
+function queueJobId(job: Pick<JobRecord, 'id' | 'attempt' | 'publishSeq'>): string {
+  return `job-${job.id}-${job.attempt}-${job.publishSeq}`;
 }
 
 /** The queue message of a job: its id and attempt, and for a token's timer the instance (see handleJob). */

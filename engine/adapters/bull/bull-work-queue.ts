@@ -109,6 +109,13 @@ export class BullWorkQueue implements WorkQueue {
     return !this.closed && this.client.status === 'ready';
   }
 
+  async holds(queue: QueueName, jobId: string): Promise<boolean> {
+    this.assertOpen(`look up a job of '${queue}'`);
+    // one HGETALL: a job Bull still has and has not finished (completed or failed for good) is still to run
+    const job = await this.queue(queue).getJob(jobId);
+    return job !== null && !job.finishedOn;
+  }
+
   close(): Promise<void> {
     this.closed = true;
     this.closing ??= this.shutdown();

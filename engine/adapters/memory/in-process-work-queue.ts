@@ -108,6 +108,10 @@ export class InProcessWorkQueue implements WorkQueue {
     return !this.closed;
   }
 
+  async holds(queue: QueueName, jobId: string): Promise<boolean> {
+    return this.queues.get(queue)?.pending.has(jobId) ?? false;
+  }
+
   close(): Promise<void> {
     this.closed = true;
     this.closing ??= this.shutdown();

@@ -46,5 +46,11 @@ export interface WorkQueue {
   consume(queue: QueueName, handler: MessageHandler, options?: ConsumeOptions): void;
   /** True while the queue can accept messages (Redis reachable for Bull). */
   isReady(): boolean;
+  /**
+   * Whether the queue still holds `jobId` to deliver (waiting, delayed, active, or awaiting a retry); false when it
+   * finished, gave up, or never had it. The reconciler asks before publishing a job again, so that a backlog is
+   * not mistaken for a lost wake-up. Optional: without it every stale job is published again.
+   */
+  holds?(queue: QueueName, jobId: string): Promise<boolean>;
   close(): Promise<void>;
 }

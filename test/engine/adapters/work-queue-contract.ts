@@ -217,6 +217,53 @@ export function describeWorkQueueContract<Q extends WorkQueue>(
       });
     });
 
+    describe('#holds', function () {
+      /** Polls an async answer until it equals `expected` (Bull records a finish a moment after the handler). */
+      async function until(check: () => Promise<boolean>, expected: boolean, what: string) {
+        const deadline = Date.now() + 2000;
+        while ((await check()) !== expected) {
+          if (Date.now() > deadline) throw new Error(`Expected ${what} to be ${expected} within 2000 ms`);
+          await sleep(5);
+        }
+      }
+
+      it('should hold a message until it is done, and not one it never had', async function () {
+        // given
+        assert.equal(await queue.holds!('timer', 'never'), false, 'never published');
+        await queue.publish({ queue: 'timer', jobId: 'later', data: {}, delayMs: 60_000 });
+        await queue.publish({ queue: 'service', jobId: 'busy', data: {} });
+        const release = gate();
+        const seen = record(queue, 'service', async (m) => {
+          if (m.jobId === 'busy') await release.promise;
+        });
+        await waitFor(() => seen.of('busy').length === 1);
+
+        // then: delayed and active are held; another queue's id is not
+        assert.equal(await queue.holds!('timer', 'later'), true, 'delayed');
+        assert.equal(await queue.holds!('service', 'busy'), true, 'active');
+        assert.equal(await queue.holds!('service', 'later'), false, 'the id in another queue');
+
+        // and once done it is no longer held
+        release.open();
+        await until(() => queue.holds!('service', 'busy'), false, 'held after completion');
+      });
+
+      it('should not hold a message given up after its last attempt', async function () {
+        // given
+        let failures = 0;
+        const seen = record(queue, 'service', async () => {
+          failures++;
+          throw new Error('fails');
+        });
+        await queue.publish({ queue: 'service', jobId: 'flaky', data: {} });
+        await waitFor(() => seen.of('flaky').length === CONTRACT_RETRY_OPTIONS.attempts);
+
+        // then after the last attempt it is given up
+        await until(() => queue.holds!('service', 'flaky'), false, 'held after its last attempt');
+        assert.equal(failures, CONTRACT_RETRY_OPTIONS.attempts);
+      });
+    });
+
     describe('concurrency', function () {
       it('should run one handler at a time by default', async function () {
         // given

@@ -70,6 +70,13 @@ forEachBackend('durability/outbox-relay', (backend) => {
   it('should publish again a job whose wake-up was lost (queue emptied), after the reconcile horizon', async function () {
     // given a job published to a queue that then loses it
     const instance = await t.engine.startInstance('relayChain');
+    // recorded as published (else the relay, not the reconciler, publishes it: published-marks.ts)
+    await waitFor(
+      async () =>
+        (await t.infrastructure.knex('jobs').where({ instance_id: instance.id }).whereNull('published_at'))
+          .length === 0,
+      'the job marked published',
+    );
     // (Bull: its keys are wiped; in-process: a new queue stands for a restarted process, which kept nothing)
     if (backend === 'mysql') await obliterateBullPrefix(REDIS_URL, t.queuePrefix!);
     const queue = backend === 'mysql' ? t.infrastructure.queue : new InProcessWorkQueue();
@@ -92,6 +99,38 @@ forEachBackend('durability/outbox-relay', (backend) => {
     const [job] = await t.infrastructure.knex('jobs').where({ instance_id: instance.id });
     assert.equal(job.publish_seq, 1);
     await engine.stop();
+  });
+
+  it('should leave alone a job the queue still holds, however late (a backlog is not a lost wake-up)', async function () {
+    // given a job published and waiting in the queue, with nothing consuming it, past the reconcile horizon
+    const instance = await t.engine.startInstance('relayChain');
+    const published = async () =>
+      (await t.infrastructure.knex('jobs').where({ instance_id: instance.id }).first()) as {
+        publish_seq: number;
+        published_at: unknown;
+      };
+    await waitFor(async () => (await published()).published_at !== null, 'the job marked published');
+    const horizon = { intervalMs: 60_000, graceMs: 100, horizonMs: 200 };
+    await new Promise((r) => setTimeout(r, 400));
+
+    // when the reconciler runs on the queue that holds it
+    const sameQueue = createEngine({
+      store: t.infrastructure.store,
+      queue: t.infrastructure.queue,
+      relay: horizon,
+    });
+    assert.ok((await sameQueue.reconcile()) >= 1, 'the job is stale by its times');
+
+    // then it is not published again
+    assert.equal(Number((await published()).publish_seq), 0);
+
+    // and on a queue that lost it, it is
+    if (backend === 'mysql') await obliterateBullPrefix(REDIS_URL, t.queuePrefix!);
+    const emptied = backend === 'mysql' ? t.infrastructure.queue : new InProcessWorkQueue();
+    const lost = createEngine({ store: t.infrastructure.store, queue: emptied, relay: horizon });
+    await lost.reconcile();
+    assert.equal(Number((await published()).publish_seq), 1);
+    if (backend !== 'mysql') await emptied.close();
   });
 
   it('should publish every pending job at start when the queue keeps nothing (sweep on start)', async function () {
