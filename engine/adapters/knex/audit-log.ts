@@ -66,20 +66,39 @@ export interface AuditFields {
  * dropped, Dates become ISO-8601 strings. Numbers and strings are written as JSON.stringify writes them.
  */
 export function canonicalJson(value: unknown): string {
+  // every commit hashes its rows through here: plain loops and one string, no intermediate arrays
   if (value === undefined || value === null) return 'null';
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(',')}]`;
-  if (typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    const keys = Object.keys(record)
-      .filter((k) => record[k] !== undefined)
-      .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(',')}}`;
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      if (!Number.isFinite(value))
+        throw new Error(`Expected a finite number in audit data, but got ${value}`);
+      return JSON.stringify(value);
+    case 'bigint':
+      return value.toString();
+    case 'object':
+      break;
+    default:
+      return String(JSON.stringify(value));
   }
-  if (typeof value === 'number' && !Number.isFinite(value))
-    throw new Error(`Expected a finite number in audit data, but got ${value}`);
-  if (typeof value === 'bigint') return value.toString();
-  return JSON.stringify(value);
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  for (const key of keys) {
+    const member = record[key];
+    if (member === undefined) continue;
+    out += (out.length === 1 ? '' : ',') + JSON.stringify(key) + ':' + canonicalJson(member);
+  }
+  return `${out}}`;
 }
 
 /** H(prev_hash ‖ canonical JSON of the fields). */

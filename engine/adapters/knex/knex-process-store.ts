@@ -74,15 +74,28 @@ const DEFINITION_COLUMNS = [
   'deployed_at',
 ];
 
-/** Chain heads remembered between a command's load and its commit (cleared whole when full). */
+/** Chain heads remembered between commands (cleared whole when full). */
 const MAX_CACHED_CHAIN_HEADS = 10_000;
+
+/** Task → instance ids remembered (cleared whole when full; ~100 bytes each). */
+const MAX_CACHED_TASK_INSTANCES = 100_000;
 
 export class KnexProcessStore implements ProcessStore {
   /** `options`: the audit context source and hash (audit-log.ts); absent, rows name the history actor only. */
   /** MySQL/MariaDB: loads and commits go as statement batches, one round trip each. */
   private readonly batched: boolean;
-  /** The audit chain head each instance had when it was last loaded here, by instance id. */
+  /**
+   * The audit chain head of each instance at the version it was last loaded or committed at here, by instance
+   * id. A load leaves the head query out when it is here; a commit uses it only when its version is the one the
+   * commit moves from (the version guard then proves it is still the head), and reads the head otherwise.
+   */
   private readonly chainHeads = new Map<string, { version: number; head: ChainHead }>();
+  /**
+   * The instance of each task seen here (loaded, created, listed), by task id. A task never moves to another
+   * instance and no row is ever deleted, so an entry never goes stale: a command on a known task loads its
+   * instance by id, without the statement that looks the instance up.
+   */
+  private readonly taskInstances = new Map<string, string>();
 
   constructor(
     readonly knex: Knex,
@@ -133,6 +146,8 @@ export class KnexProcessStore implements ProcessStore {
 
   /** The instance of a task, loaded for a command on the task (one round trip on MySQL). */
   async loadTaskInstance(taskId: string): Promise<InstanceSnapshot | undefined> {
+    const known = this.taskInstances.get(taskId);
+    if (known !== undefined) return this.load(known);
     if (this.batched) return this.load(taskId, { byTask: true });
     const instanceId = await this.findTaskInstanceId(taskId);
     return instanceId === undefined ? undefined : this.load(instanceId);
@@ -141,6 +156,7 @@ export class KnexProcessStore implements ProcessStore {
   async commit(cs: ChangeSet): Promise<void> {
     const cached = this.chainHeads.get(cs.instance.id);
     this.chainHeads.delete(cs.instance.id);
+    let auditRows: Record<string, unknown>[] = [];
     // The audit chain's head, read at or after the version this commit moves from (at the command's load, or
     // now): if the version guard holds, nobody has appended since.
     const headNow = (db: Knex | Knex.Transaction) =>
@@ -151,10 +167,11 @@ export class KnexProcessStore implements ProcessStore {
           : readInstanceChainHead(db, cs.instance.id);
     await this.guard(async () => {
       if (this.batched) {
+        auditRows = commitAuditRows(cs, await headNow(this.knex), this.options);
         const plan = planCommit(
           this.knex,
           cs,
-          commitAuditRows(cs, await headNow(this.knex), this.options),
+          auditRows,
           Math.floor(Math.random() * OPEN_TASK_COUNTER_SHARDS),
         );
         await runTransactionBatch(
@@ -178,13 +195,17 @@ export class KnexProcessStore implements ProcessStore {
         return;
       }
       await this.knex.transaction(async (trx) => {
-        const plan = planCommit(this.knex, cs, commitAuditRows(cs, await headNow(trx), this.options));
+        auditRows = commitAuditRows(cs, await headNow(trx), this.options);
+        const plan = planCommit(this.knex, cs, auditRows);
         for (const { query, mustAffectOne } of plan) {
           const answer: unknown = await query.transacting(trx);
           if (mustAffectOne && answer !== 1) throw mustAffectOne();
         }
       });
     });
+    // committed: the rows just appended are the chain's head at the instance's new version
+    this.rememberChainHead(cs.instance.id, cs.instance.version, chainHeadFromRow(auditRows.at(-1)));
+    this.rememberTasks(cs.tasksInserted);
   }
 
   /**
@@ -355,10 +376,17 @@ export class KnexProcessStore implements ProcessStore {
     const row = await this.guard(() => this.knex('user_tasks').where({ id: taskId }).first());
     if (!row) return undefined;
     const [task] = await this.withCandidates([row]);
+    if (task) this.rememberTasks([task]);
     return task;
   }
 
   async listTasks(query: TaskQuery): Promise<TaskRecord[]> {
+    const tasks = await this.readTaskPage(query);
+    this.rememberTasks(tasks);
+    return tasks;
+  }
+
+  private async readTaskPage(query: TaskQuery): Promise<TaskRecord[]> {
     if (this.batched && query.visibleTo === undefined) {
       // the page and the candidates of its tasks in one round trip: an instance's candidates (a superset, the
       // page's are picked by id), or those of the page's ids (its query runs twice, cheap for an element's tasks)
@@ -563,6 +591,8 @@ export class KnexProcessStore implements ProcessStore {
 
   /** Loads an instance by id, or (MySQL, `byTask`) by the id of one of its tasks. */
   private async load(id: string, options: { byTask?: boolean } = {}): Promise<InstanceSnapshot | undefined> {
+    // the head is read unless remembered (at whichever version: commit checks it)
+    const withChainHead = options.byTask === true || !this.chainHeads.has(id);
     const loaded = await this.guard(async () => {
       if (this.batched) {
         const queries = options.byTask
@@ -570,19 +600,32 @@ export class KnexProcessStore implements ProcessStore {
               setTaskInstanceVariable(this.knex, id),
               ...instanceLoadQueries(this.knex, this.knex.raw(TASK_INSTANCE_VARIABLE)),
             ]
-          : instanceLoadQueries(this.knex, id);
+          : instanceLoadQueries(this.knex, id, withChainHead);
         const results = await runBatch(this.knex, queries);
         return snapshotFromResults(results.slice(options.byTask ? 1 : 0).map(rowsOf));
       }
       const results: Record<string, unknown>[][] = [];
-      for (const query of instanceLoadQueries(this.knex, id)) results.push(await query);
+      for (const query of instanceLoadQueries(this.knex, id, withChainHead)) results.push(await query);
       return snapshotFromResults(results);
     });
     if (!loaded) return undefined;
     const { snapshot, chainHead } = loaded;
-    if (this.chainHeads.size >= MAX_CACHED_CHAIN_HEADS) this.chainHeads.clear();
-    this.chainHeads.set(snapshot.instance.id, { version: snapshot.instance.version, head: chainHead });
+    if (chainHead !== undefined)
+      this.rememberChainHead(snapshot.instance.id, snapshot.instance.version, chainHead);
+    this.rememberTasks(snapshot.openTasks);
     return snapshot;
+  }
+
+  private rememberChainHead(instanceId: string, version: number, head: ChainHead): void {
+    if (this.chainHeads.size >= MAX_CACHED_CHAIN_HEADS) this.chainHeads.clear();
+    this.chainHeads.set(instanceId, { version, head });
+  }
+
+  private rememberTasks(tasks: readonly { id: string; instanceId: string }[]): void {
+    for (const task of tasks) {
+      if (this.taskInstances.size >= MAX_CACHED_TASK_INSTANCES) this.taskInstances.clear();
+      this.taskInstances.set(task.id, task.instanceId);
+    }
   }
 
   private async withCandidates(rows: Record<string, unknown>[]): Promise<TaskRecord[]> {
