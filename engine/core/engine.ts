@@ -1960,8 +1960,7 @@ export class Engine {
       try {
         await this.store.commit(changes);
       } catch (err) {
-        if (await this.store.getInstance(instanceId).catch(() => undefined))
-          return { id: instanceId, view: null };
+        if (await this.instanceExists(instanceId)) return { id: instanceId, view: null };
         if (err instanceof ConcurrencyError && changes.guardedJobUpdates.length > 0) throw err;
         if (isRetryable(err) && attempt < this.maxAttempts) {
           await backoff(attempt);
@@ -1971,6 +1970,22 @@ export class Engine {
       }
       await this.afterCommit(changes);
       return { id: instanceId, view: viewOf(changes, start.definition.version) };
+    }
+  }
+
+  /**
+   * Whether an instance exists, asking again while the store is briefly unavailable: after a start's commit
+   * failed, the answer decides between "it took effect" and "run it again", so a failed read must not count as
+   * "absent" (the next attempt would then meet its own instance as a duplicate key).
+   */
+  private async instanceExists(instanceId: string): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.store.getInstance(instanceId)) !== undefined;
+      } catch (err) {
+        if (!isRetryable(err) || attempt >= this.maxAttempts) throw err;
+        await backoff(attempt);
+      }
     }
   }
 
