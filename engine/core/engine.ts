@@ -1,24 +1,23 @@
 /**
  * The engine API and its executor. Every command is: load the instance → run behaviors in memory → commit one
  * transaction (version-guarded) → hand new jobs to the queue. Conflicts, deadlocks and lost connections re-run
- * the whole command (bounded, with jitter). This is the only place that awaits.
+ * the whole command (bounded, with jitter). Behaviors never await: only this file, the job handlers and the
+ * publisher do.
  *
  * Jobs (the outbox) wake the engine up: service tasks, timers, call activities and their children, message and
- * signal throws. `handleJob` runs one, idempotently: a delivery for a job that is no longer pending at that
- * attempt does nothing.
+ * signal throws. `handleJob` runs one (jobs/), idempotently: a delivery for a job that is no longer pending at
+ * that attempt does nothing. outbox/job-publisher.ts hands committed jobs to the queue and relays what it lost.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
   ConcurrencyError,
   EngineError,
-  IncidentError,
   InvalidStateError,
   InvalidVariablesError,
   isRetryable,
   NotFoundError,
   ValidationError,
 } from './errors.js';
-import { evaluateExpression } from './expr/feel.js';
 import type {
   CorrelateOptions,
   CorrelationResult,
@@ -32,16 +31,18 @@ import type {
   StartOptions,
   WorkerOptions,
 } from './api-types.js';
-import { BpmnError } from './bpmn-error.js';
+import type { CommandBody, NewInstance } from './command-types.js';
 import { deriveInboxEvents } from './inbox-events.js';
 import { loadModel } from './model/load-model.js';
 import type { ExecutableProcess } from './model/types.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { InstanceQuery, ProcessStore, TaskQuery } from './ports/store.js';
-import type { QueueName, WorkQueue } from './ports/work-queue.js';
-import { PublishedMarks } from './published-marks.js';
-import { parseDurationMs } from './runtime/duration.js';
-import { throwError, throwEscalation, trigger } from './runtime/events.js';
+import type { WorkQueue } from './ports/work-queue.js';
+import type { JobContext, JobOutcome } from './jobs/job-context.js';
+import { runJob } from './jobs/run-job.js';
+import { fireTimer } from './jobs/timer-jobs.js';
+import { JobPublisher } from './outbox/job-publisher.js';
+import { trigger } from './runtime/events.js';
 import { InstanceWork } from './runtime/instance-work.js';
 import { isInnerInstance } from './runtime/multi-instance.js';
 import type {
@@ -82,23 +83,6 @@ import type { ReplayReport } from './replay/replay-report.js';
 import { chinaCalendar } from './time/calendars/china-calendar.js';
 import type { WorkingCalendar } from './time/working-calendar.js';
 
-type CommandBody<T> = (work: InstanceWork, runner: Runner) => T | Promise<T>;
-
-interface NewInstance {
-  readonly definition: DefinitionRecord;
-  readonly process: ExecutableProcess;
-  readonly startEventId: string;
-  readonly variables: Record<string, unknown>;
-  readonly businessKey?: string | null;
-  readonly initiator?: string | null;
-  /** The org unit the instance belongs to (call activities pass the caller's). */
-  readonly org?: { readonly code: string | null; readonly path: string | null } | null;
-  readonly id?: string;
-  readonly parent?: { instanceId: string; executionId: string };
-  /** Extra changes committed with the start (the message that started it, the start timer that fired). */
-  readonly alongside?: (work: InstanceWork, runner: Runner) => void;
-}
-
 export class Engine {
   private readonly store: ProcessStore;
   private readonly queue: WorkQueue;
@@ -108,17 +92,12 @@ export class Engine {
   private readonly calendar: WorkingCalendar;
   private readonly messageTtlMs: number;
   private readonly maxAttempts: number;
-  private readonly relay: { intervalMs: number; graceMs: number; horizonMs: number };
-  private readonly publishTimeoutMs: number;
+  private readonly relayIntervalMs: number;
   private readonly logger: Logger | undefined;
-  /** Outbox marks of published jobs, written together a moment after the commands that published them. */
-  private readonly publishedMarks = new PublishedMarks(async (marks, at) => {
-    try {
-      await this.store.markJobsPublished(marks, at);
-    } catch (err) {
-      this.logger?.warn({ err }, 'could not mark jobs published; they may be published twice (harmless)');
-    }
-  });
+  /** Hands committed jobs to the queue; the outbox relay and the reconciler. */
+  private readonly publisher: JobPublisher;
+  /** What the job handlers (jobs/) use of this engine. */
+  private readonly jobContext: JobContext;
   private readonly processes = new Map<
     string,
     Promise<{ definition: DefinitionRecord; process: ExecutableProcess }>
@@ -127,12 +106,6 @@ export class Engine {
   private relayRunning: Promise<void> | undefined;
   /** The model last replayed against (replayInstance), compiled once for many instances. */
   private replayModel: { xml: string; processes: Readonly<Record<string, ExecutableProcess>> } | undefined;
-  /**
-   * Until when (performance.now()) commands leave their new jobs to the relay instead of publishing them: set when
-   * the queue failed to take a job, so that while Redis is unreachable a request does not wait `publishTimeoutMs`
-   * on every commit; cleared by the next successful publish (the relay's, once Redis answers again).
-   */
-  private publishPausedUntil = 0;
 
   constructor(private readonly options: EngineOptions) {
     this.store = options.store;
@@ -143,13 +116,31 @@ export class Engine {
     this.calendar = options.calendar ?? chinaCalendar();
     this.messageTtlMs = options.messageTtlMs ?? 3_600_000;
     this.maxAttempts = options.maxCommandAttempts ?? 10;
-    this.relay = {
-      intervalMs: options.relay?.intervalMs ?? 1000,
+    this.relayIntervalMs = options.relay?.intervalMs ?? 1000;
+    this.logger = options.logger;
+    this.publisher = new JobPublisher({
+      store: this.store,
+      queue: this.queue,
+      clock: this.clock,
+      logger: this.logger,
       graceMs: options.relay?.graceMs ?? 2000,
       horizonMs: options.relay?.horizonMs ?? 60_000,
+      publishTimeoutMs: options.publishTimeoutMs ?? 1000,
+    });
+    this.jobContext = {
+      store: this.store,
+      clock: this.clock,
+      calendar: this.calendar,
+      handlers: this.handlers,
+      router: options.router,
+      command: (instanceId, actor, body, commandOptions) =>
+        this.command(instanceId, actor, body, commandOptions),
+      startNew: (start) => this.startNew(start),
+      processFor: (definitionId) => this.processFor(definitionId),
+      cancelInstance: (instanceId, cancelOptions) => this.cancelInstance(instanceId, cancelOptions),
+      correlateMessage: (name, correlateOptions) => this.correlateMessage(name, correlateOptions),
+      broadcastSignal: (name) => this.broadcastSignal(name),
     };
-    this.publishTimeoutMs = options.publishTimeoutMs ?? 1000;
-    this.logger = options.logger;
   }
 
   // deployment //////
@@ -175,7 +166,9 @@ export class Engine {
     }
     for (const d of deployed)
       if (d.isNew)
-        await this.publishJobs(await this.store.listJobs({ definitionId: d.definitionId, state: 'pending' }));
+        await this.publisher.publish(
+          await this.store.listJobs({ definitionId: d.definitionId, state: 'pending' }),
+        );
     return deployed;
   }
 
@@ -832,48 +825,26 @@ export class Engine {
     jobId: string,
     attempt: number,
     hint: { timerInstanceId?: string } = {},
-  ): Promise<'done' | 'failed' | 'retrying' | 'skipped' | 'early'> {
-    let outcome: 'done' | 'failed' | 'retrying' | 'skipped' | 'early';
+  ): Promise<JobOutcome> {
+    let outcome: JobOutcome;
     if (hint.timerInstanceId !== undefined) {
       // a timer's queue message names its instance: the job row is read with the instance, not before it
-      outcome = await this.fireTimer({ id: jobId, instanceId: hint.timerInstanceId, attempt }).catch(
-        (err) => {
-          if (err instanceof NotFoundError) return 'skipped' as const;
-          throw err;
-        },
-      );
+      outcome = await fireTimer(this.jobContext, {
+        id: jobId,
+        instanceId: hint.timerInstanceId,
+        attempt,
+      }).catch((err) => {
+        if (err instanceof NotFoundError) return 'skipped' as const;
+        throw err;
+      });
     } else {
       const job = await this.store.getJob(jobId);
       if (!job || job.state !== 'pending' || job.attempt !== attempt) return 'skipped';
-      outcome = await this.runJob(job);
+      outcome = await runJob(this.jobContext, job);
     }
     // a job whose owner is gone (instance ended, token moved on) must not stay pending for the reconciler
     if (outcome === 'skipped') await this.store.settleJob(jobId, attempt, 'canceled', this.clock.now());
     return outcome;
-  }
-
-  private async runJob(job: JobRecord): Promise<'done' | 'failed' | 'retrying' | 'skipped' | 'early'> {
-    switch (job.kind) {
-      case 'service':
-        return this.runServiceJob(job);
-      case 'timer':
-        return this.fireTimer(job);
-      case 'start-timer':
-        return this.fireStartTimer(job);
-      case 'route':
-        return this.runRouteJob(job);
-      case 'task-deadline':
-        return this.runDeadlineJob(job);
-      case 'call':
-        return this.runCallJob(job);
-      case 'child-event':
-        return this.runChildEvent(job);
-      case 'cancel-child':
-        return this.runCancelChild(job);
-      case 'message':
-      case 'signal':
-        return this.runThrowJob(job);
-    }
   }
 
   /** Fires every timer due now, oldest first (catch-up after downtime; tests driving a fake clock). Returns how many fired. */
@@ -887,11 +858,8 @@ export class Engine {
   }
 
   /** Publishes jobs that were committed but never handed to the queue (crash or queue outage after commit). */
-  async relayOutbox(): Promise<number> {
-    const now = this.clock.now();
-    const jobs = await this.store.findUnpublishedJobs(now - this.relay.graceMs, 500);
-    await this.publishJobs(jobs);
-    return jobs.length;
+  relayOutbox(): Promise<number> {
+    return this.publisher.relayOutbox();
   }
 
   /**
@@ -899,42 +867,16 @@ export class Engine {
    * whose message the queue no longer holds (their wake-up was lost, e.g. Redis was wiped). Returns how many were
    * stale.
    */
-  async reconcile(): Promise<number> {
-    const cutoff = this.clock.now() - this.relay.horizonMs;
-    const stale = await this.store.findStalePublishedJobs(cutoff, cutoff, 1000);
-    const republish: JobRecord[] = [];
-    for (const job of stale) {
-      // a job the queue still holds is late because of a backlog, not lost: publishing it again adds work
-      if (await this.queueHolds(job)) continue;
-      const seq = await this.store.bumpPublishSeq(job.id, job.attempt);
-      if (seq !== undefined) republish.push({ ...job, publishSeq: seq, publishedAt: null });
-    }
-    await this.publishJobs(republish);
-    return stale.length;
+  reconcile(): Promise<number> {
+    return this.publisher.reconcile();
   }
 
   /**
    * Publishes every pending job again under a fresh queue id (at start, for a queue that keeps nothing across
    * restarts): timers that fell due while nothing ran then fire at once. Each job is republished once per sweep.
    */
-  async sweepPendingJobs(): Promise<number> {
-    await this.relayOutbox();
-    const startedAt = this.clock.now();
-    const far = startedAt + 100 * 365 * 86_400_000;
-    const seen = new Set<string>();
-    for (;;) {
-      const fresh = (await this.store.findStalePublishedJobs(startedAt + 1, far, 1000)).filter(
-        (j) => !seen.has(j.id),
-      );
-      if (fresh.length === 0) return seen.size;
-      const republish: JobRecord[] = [];
-      for (const job of fresh) {
-        seen.add(job.id);
-        const seq = await this.store.bumpPublishSeq(job.id, job.attempt);
-        if (seq !== undefined) republish.push({ ...job, publishSeq: seq, publishedAt: null });
-      }
-      await this.publishJobs(republish);
-    }
+  sweepPendingJobs(): Promise<number> {
+    return this.publisher.sweepPendingJobs();
   }
 
   /** Buffered messages: expire those past their time-to-live, correlate those whose subscription now exists. */
@@ -961,7 +903,7 @@ export class Engine {
       const outcome = await this.handleJob(String(jobId), Number(attempt), {
         timerInstanceId: typeof timerInstanceId === 'string' ? timerInstanceId : undefined,
       });
-      if (outcome === 'early') await this.republishEarly(String(message.data.jobId));
+      if (outcome === 'early') await this.publisher.republishEarly(String(message.data.jobId));
     };
     this.queue.consume('service', handle, { concurrency: options.serviceConcurrency ?? 4 });
     this.queue.consume('timer', handle, { concurrency: options.timerConcurrency ?? 8 });
@@ -981,7 +923,7 @@ export class Engine {
           this.relayRunning = undefined;
         }
       })();
-    }, this.relay.intervalMs);
+    }, this.relayIntervalMs);
     this.relayTimer.unref();
   }
 
@@ -990,7 +932,7 @@ export class Engine {
     if (this.relayTimer) clearInterval(this.relayTimer);
     this.relayTimer = undefined;
     await this.relayRunning;
-    await this.publishedMarks.flush();
+    await this.publisher.flush();
     await this.queue.close();
   }
 
@@ -1094,424 +1036,6 @@ export class Engine {
     return this.store.listMessages(query);
   }
 
-  // job handlers //////
-
-  private async runServiceJob(job: JobRecord): Promise<'done' | 'failed' | 'retrying' | 'skipped'> {
-    const instance = await this.store.getInstance(job.instanceId!);
-    if (!instance || instance.status !== 'running') return 'skipped';
-    const handler = job.taskType ? this.handlers[job.taskType] : undefined;
-    if (!handler) {
-      return this.failJob(
-        job,
-        new EngineError(
-          'NO_HANDLER',
-          `No handler is registered for task type "${job.taskType}" (service task ${job.elementId})`,
-        ),
-        false,
-      );
-    }
-    let output: Record<string, unknown>;
-    // read before the handler's try: a database error here is not the handler's failure and must not use up its
-    // retries; it propagates, the job stays pending and is delivered again
-    const variables = await this.store.loadVariables(job.instanceId!);
-    try {
-      const result = await handler({
-        jobId: job.id,
-        attempt: job.attempt,
-        instanceId: job.instanceId!,
-        businessKey: instance.businessKey,
-        initiator: instance.initiator,
-        orgCode: instance.orgCode,
-        orgPath: instance.orgPath,
-        elementId: job.elementId,
-        taskType: job.taskType!,
-        variables: Object.freeze({ ...variables }),
-      });
-      output = checkVariables(result ?? {}, `the result of service task ${job.elementId}`);
-    } catch (err) {
-      if (err instanceof BpmnError || (err as { name?: string })?.name === 'BpmnError') {
-        const bpmn = err as BpmnError;
-        return this.jobStep(job, (work, runner, token) => {
-          runner.event('JOB_COMPLETED', runner.element(job.elementId), token, {
-            jobId: job.id,
-            errorCode: bpmn.errorCode,
-          });
-          runner.resume(token, () => throwError(runner, token, bpmn.errorCode, bpmn.message));
-        });
-      }
-      return this.failJob(job, err, true);
-    }
-    return this.jobStep(job, (work, runner, token) => {
-      for (const [name, value] of Object.entries(output)) work.setVariable(name, value);
-      runner.event('JOB_COMPLETED', runner.element(job.elementId), token, {
-        jobId: job.id,
-        attempt: job.attempt,
-        variables: Object.keys(output),
-      });
-      runner.resume(token, () => runner.takeOutgoing(token));
-    });
-  }
-
-  /**
-   * Routes a task: the router resolves roles and org scope (outside the transaction), then one command applies
-   * the node's policies (nobody found, initiator is the approver, same approver as the previous step) and opens
-   * the task with its candidates, or passes it, or parks it on an incident naming the reason.
-   */
-  private async runRouteJob(job: JobRecord): Promise<'done' | 'failed' | 'retrying' | 'skipped'> {
-    const router = this.options.router;
-    const taskId = String((job.payload as { taskId?: string } | null)?.taskId ?? '');
-    const task = await this.store.getTask(taskId);
-    const instance = await this.store.getInstance(job.instanceId!);
-    if (!router || !task || task.state !== 'routing' || !instance || instance.status !== 'running')
-      return 'skipped';
-    const { process } = await this.processFor(instance.definitionId);
-    const assignment = process.elements[task.elementId]?.assignment ?? {};
-    const at = this.clock.now();
-    let users: string[];
-    let orgCodes: readonly string[] = [];
-    let substitutions: readonly { userId: string; agentId: string }[] = [];
-    let decision: 'open' | 'pass' | 'incident' = 'open';
-    let why = '';
-    try {
-      const found = await router.resolve({
-        instanceId: instance.id,
-        processKey: instance.processKey,
-        elementId: task.elementId,
-        initiator: instance.initiator,
-        candidateRoles: assignment.candidateRoles ?? [],
-        orgScope: task.orgScope ?? assignment.orgScope ?? 'initiatorUnit',
-        ...(assignment.divisionType ? { divisionType: assignment.divisionType } : {}),
-        at,
-      });
-      users = [...new Set(found.users)];
-      orgCodes = found.orgCodes;
-      substitutions = found.substitutions ?? [];
-      if (instance.initiator && users.includes(instance.initiator)) {
-        const policy = assignment.ifInitiatorIsApprover ?? 'approve';
-        if (policy === 'skip') [decision, why] = ['pass', 'the initiator is the approver'];
-        else if (policy === 'supervisor') {
-          users = [...(await router.supervisorsOf(instance.initiator, at))];
-          why = 'the initiator is the approver: passed to the supervisor';
-        }
-      }
-      if (decision === 'open' && users.length === 1 && assignment.ifSameApprover === 'once') {
-        const previous = (await this.store.listHistory(instance.id))
-          .filter((h) => h.type === 'TASK_COMPLETED')
-          .at(-1);
-        if (previous?.actor === users[0])
-          [decision, why] = ['pass', `${users[0]} approved the previous step`];
-      }
-      if (decision === 'open' && users.length === 0) {
-        const policy = assignment.ifNoApprover ?? 'incident';
-        if (policy === 'autoPass') [decision, why] = ['pass', 'nobody holds the role: passed automatically'];
-        else if (policy === 'admin') users = [...(await router.processAdmins(instance.processKey, at))];
-        if (decision === 'open' && users.length === 0) {
-          [decision, why] = [
-            'incident',
-            `Nobody holds ${(assignment.candidateRoles ?? []).join('/')} in ${orgCodes.join(', ') || 'the scope'} for ${task.elementId}`,
-          ];
-        }
-      }
-    } catch (err) {
-      return this.failJob(job, err, true);
-    }
-    return this.jobStep(job, (work, runner, token) => {
-      const open = work.tasks.get(taskId);
-      if (!open || open.state !== 'routing') return;
-      const element = runner.element(open.elementId);
-      if (decision === 'incident') {
-        runner.park(token, new EngineError('NO_ASSIGNEE', why), job.id);
-        // retrying the incident routes again
-        const current = work.jobs.get(job.id)!;
-        current.state = 'failed';
-        return;
-      }
-      runner.event(
-        'TASK_ROUTED',
-        element,
-        token,
-        { users, orgCodes, substitutions, decision, reason: why || null },
-        open.id,
-      );
-      if (decision === 'pass') {
-        closeTask(work, open, runner.now, null);
-        runner.event(
-          'TASK_COMPLETED',
-          element,
-          token,
-          { variables: [], comment: null, autoPassed: why },
-          open.id,
-        );
-        runner.resume(token, () => runner.takeOutgoing(token));
-        return;
-      }
-      open.state = 'created';
-      open.candidateUsers = users;
-      if (users.length === 1) open.assignee = users[0]!;
-      work.touch(open.id);
-      work.taskCandidatesReplaced.add(open.id);
-    });
-  }
-
-  /** A task's reminder or due time came: a TASK_DUE_SOON / TASK_OVERDUE notice for its holders (the inbox shows it). */
-  private async runDeadlineJob(job: JobRecord): Promise<'done' | 'skipped' | 'early'> {
-    if (job.dueAt > this.clock.now()) return 'early';
-    const { taskId, notice } = (job.payload ?? {}) as { taskId?: string; notice?: string };
-    return this.jobStep(job, (work, runner, token) => {
-      const task = taskId ? work.tasks.get(taskId) : undefined;
-      if (!task || task.state === 'completed' || task.state === 'canceled') return;
-      runner.event(
-        notice === 'dueSoon' ? 'TASK_DUE_SOON' : 'TASK_OVERDUE',
-        runner.element(task.elementId),
-        token,
-        {
-          holders: task.assignee ? [task.assignee] : task.candidateUsers,
-          dueAt: task.dueAt,
-        },
-        task.id,
-      );
-    });
-  }
-
-  /** A timer of a token or scope fires (never early); a cycle schedules its next firing on the same row. */
-  private async fireTimer(job: JobRef): Promise<'done' | 'skipped' | 'early'> {
-    return this.jobStep(
-      job,
-      (work, runner, _token, current) => {
-        runner.event(
-          'TIMER_FIRED',
-          runner.element(current.elementId),
-          work.executions.get(current.executionId!) ?? null,
-          {
-            jobId: current.id,
-            dueAt: current.dueAt,
-            firedAt: runner.now,
-            fireCount: current.fireCount + 1,
-          },
-        );
-        const { executionId, elementId } = current;
-        this.scheduleNextFiring(runner, current);
-        trigger(runner, executionId!, elementId);
-      },
-      { ownerMayBeScope: true, notBeforeDue: true },
-    );
-  }
-
-  /** A timer start event fires: a new instance starts, and (for cycles) the next firing is scheduled, atomically. */
-  private async fireStartTimer(job: JobRecord): Promise<'done' | 'skipped' | 'early'> {
-    if (job.dueAt > this.clock.now()) return 'early';
-    const { definition, process } = await this.processFor(job.definitionId!);
-    try {
-      await this.startNew({
-        definition,
-        process,
-        startEventId: job.elementId,
-        variables: {},
-        alongside: (work, runner) => {
-          const next = {
-            ...job,
-            fireCount: job.fireCount + 1,
-            attempt: job.attempt + 1,
-            updatedAt: runner.now,
-            publishSeq: 0,
-            publishedAt: null,
-          };
-          const due = timerDue(
-            job.payload as unknown as TimerPayload,
-            next.fireCount,
-            job.dueAt,
-            this.calendar,
-          );
-          if (due.ok && due.dueAt !== undefined) next.dueAt = due.dueAt;
-          else next.state = 'done';
-          work.guardedJobUpdates.push({ job: next, expectedAttempt: job.attempt });
-          runner.event('TIMER_FIRED', runner.element(job.elementId), null, {
-            jobId: job.id,
-            dueAt: job.dueAt,
-            firedAt: runner.now,
-          });
-        },
-      });
-    } catch (err) {
-      if (err instanceof ConcurrencyError) return 'skipped';
-      throw err;
-    }
-    return 'done';
-  }
-
-  /** Starts the child instance of a call activity (id chosen by the caller, so a repeat finds it), then marks the call done. */
-  private async runCallJob(job: JobRecord): Promise<'done' | 'failed' | 'retrying' | 'skipped'> {
-    const payload = job.payload as {
-      childInstanceId: string;
-      processKey: string;
-      binding: string;
-      version: number | null;
-      versionTag: string | null;
-      callerDefinitionId: string;
-      variables: Record<string, unknown>;
-    };
-    const caller = await this.store.getInstance(job.instanceId!);
-    if (!caller || caller.status !== 'running') return 'skipped';
-    if (!(await this.store.getInstance(payload.childInstanceId))) {
-      let definition: DefinitionRecord | undefined;
-      try {
-        definition = await this.resolveCalled(payload);
-      } catch (err) {
-        return this.failJob(job, err, true);
-      }
-      const { process } = await this.processFor(definition.id);
-      if (!process.startEventId) {
-        return this.failJob(
-          job,
-          new Error(`Called process ${payload.processKey} has no none start event`),
-          false,
-        );
-      }
-      await this.startNew({
-        definition,
-        process,
-        startEventId: process.startEventId,
-        variables: checkVariables(payload.variables, `the call of ${payload.processKey}`),
-        businessKey: caller.businessKey,
-        initiator: caller.initiator,
-        org: { code: caller.orgCode, path: caller.orgPath },
-        id: payload.childInstanceId,
-        parent: { instanceId: caller.id, executionId: job.executionId! },
-      });
-    }
-    const outcome = await this.jobStep(job, (_work, runner, token) => {
-      runner.event('JOB_COMPLETED', runner.element(job.elementId), token, {
-        jobId: job.id,
-        childInstanceId: payload.childInstanceId,
-      });
-    });
-    if (outcome === 'skipped') {
-      // Skipped: either the caller went away while the child was being started (its token is gone, the call job
-      // canceled, or the caller ended) — then the child must not run on its own — or another delivery of this
-      // job (a stalled Bull job delivered again) finished the call first, and the child is the caller's.
-      const [callerNow, callJob] = await Promise.all([
-        this.store.getInstance(caller.id),
-        this.store.getJob(job.id),
-      ]);
-      const callerWaits = callerNow?.status === 'running' && callJob?.state !== 'canceled';
-      const child = await this.store.getInstance(payload.childInstanceId);
-      if (!callerWaits && child?.status === 'running')
-        await this.cancelInstance(child.id, { reason: 'the calling instance no longer waits for it' });
-    }
-    return outcome;
-  }
-
-  /** The caller reacts to its child: completed (outputs, then on), error (boundaries), escalation. */
-  private async runChildEvent(job: JobRecord): Promise<'done' | 'skipped'> {
-    const payload = job.payload as {
-      outcome: 'completed' | 'error' | 'escalation';
-      childInstanceId: string;
-      variables?: Record<string, unknown>;
-      errorCode?: string;
-      errorMessage?: string | null;
-      escalationCode?: string;
-    };
-    return this.jobStep(job, (work, runner, token) => {
-      const element = runner.element(token.elementId);
-      if (payload.outcome === 'completed') {
-        // escalations the child raised in the same step as its end come first (BPMN order)
-        for (const other of work.jobs.values()) {
-          const p = other.payload as { outcome?: string; escalationCode?: string } | null;
-          if (
-            other.kind !== 'child-event' ||
-            other.state !== 'pending' ||
-            other.executionId !== token.id ||
-            p?.outcome !== 'escalation'
-          )
-            continue;
-          other.state = 'done';
-          other.updatedAt = runner.now;
-          work.touch(other.id);
-          throwEscalation(runner, token, p.escalationCode ?? 'ESCALATION');
-        }
-        if (work.executions.get(token.id) !== token) return;
-        const called = element.calledElement!;
-        const childVariables = payload.variables ?? {};
-        runner.event('JOB_COMPLETED', element, token, {
-          childInstanceId: payload.childInstanceId,
-          outcome: 'completed',
-        });
-        runner.resume(token, () => {
-          const outputs: Record<string, unknown> = called.propagateAll ? { ...childVariables } : {};
-          for (const mapping of called.outputs) {
-            // output mappings read the child's variables
-            const value = evaluateExpression(mapping.source.source, { ...childVariables });
-            if (!value.ok) {
-              throw new IncidentError(
-                'EXPRESSION_FAILED',
-                `Output ${mapping.target} of call activity ${element.id}: ${value.reason}`,
-              );
-            }
-            outputs[mapping.target] = value.value;
-          }
-          for (const [name, value] of Object.entries(
-            checkVariables(outputs, `the outputs of call activity ${element.id}`),
-          )) {
-            work.setVariable(name, value);
-          }
-          runner.takeOutgoing(token);
-        });
-      } else if (payload.outcome === 'error') {
-        runner.resume(token, () =>
-          throwError(runner, token, payload.errorCode ?? 'ERROR', payload.errorMessage ?? null),
-        );
-      } else {
-        const waiting = token.state;
-        runner.resume(token, () => {
-          const ended = throwEscalation(runner, token, payload.escalationCode ?? 'ESCALATION');
-          if (!ended && runner.work.executions.get(token.id) === token) token.state = waiting;
-        });
-      }
-    });
-  }
-
-  private async runCancelChild(job: JobRecord): Promise<'done' | 'skipped' | 'failed' | 'retrying'> {
-    const child = await this.store.getInstance(job.instanceId!);
-    if (!child)
-      return this.failJob(job, new Error(`Child instance ${job.instanceId} is not there (yet)`), true);
-    if (child.status !== 'running') return 'skipped';
-    {
-      await this.command(child.id, null, (work, runner) => {
-        for (const token of work.childrenOf(null)) runner.removeToken(token, 'canceled');
-        runner.endInstance('canceled', 'the calling instance no longer waits for it');
-        const own = work.jobs.get(job.id);
-        if (own) {
-          own.state = 'done';
-          work.touch(own.id);
-        }
-      });
-    }
-    return 'done';
-  }
-
-  /** A message or signal throw: hand it to correlation / broadcast, then mark the job done. */
-  private async runThrowJob(job: JobRecord): Promise<'done' | 'skipped' | 'failed' | 'retrying'> {
-    const payload = job.payload as {
-      name: string;
-      correlationKey?: string | null;
-      variables?: Record<string, unknown>;
-    };
-    try {
-      if (job.kind === 'message') {
-        await this.correlateMessage(payload.name, {
-          correlationKey: payload.correlationKey ?? null,
-          variables: payload.variables ?? {},
-          messageId: `job-${job.id}`,
-        });
-      } else {
-        await this.broadcastSignal(payload.name);
-      }
-    } catch (err) {
-      return this.failJob(job, err, true);
-    }
-    return this.jobStep(job, () => undefined, { ownerMayBeGone: true });
-  }
-
   // helpers //////
 
   /** Who may start a process (`fiscal:starterRoles`), checked through the router's directory when one is set. */
@@ -1536,106 +1060,6 @@ export class Engine {
     return (await this.store.listHistory(instanceId))
       .filter((h) => h.type === 'TASK_COMPLETED' && h.elementId)
       .map((h) => ({ elementId: h.elementId!, actor: h.actor }));
-  }
-
-  /**
-   * One command on the instance of `job`: the job must still be pending at its attempt (else nothing happens);
-   * it is marked done and `body` runs with the token that owns it. `notBeforeDue`: a job loaded before its due
-   * time is left as it is ('early').
-   */
-  private async jobStep(
-    job: JobRef,
-    body: JobStepBody,
-    options: JobStepOptions & { notBeforeDue: true },
-  ): Promise<'done' | 'skipped' | 'early'>;
-  private async jobStep(
-    job: JobRef,
-    body: JobStepBody,
-    options?: JobStepOptions,
-  ): Promise<'done' | 'skipped'>;
-  private async jobStep(
-    job: JobRef,
-    body: JobStepBody,
-    options: JobStepOptions & { notBeforeDue?: boolean } = {},
-  ): Promise<'done' | 'skipped' | 'early'> {
-    const result = await this.command(
-      job.instanceId!,
-      null,
-      (work, runner) => {
-        const current = work.jobs.get(job.id);
-        if (!current || current.state !== 'pending' || current.attempt !== job.attempt)
-          return 'skipped' as const;
-        if (options.notBeforeDue && current.dueAt > runner.now) return 'early' as const;
-        const token = current.executionId ? work.executions.get(current.executionId) : undefined;
-        const ownerIsScope = options.ownerMayBeScope && current.executionId === work.instance.id;
-        if (!token && !ownerIsScope && !options.ownerMayBeGone) {
-          current.state = 'canceled';
-          current.updatedAt = runner.now;
-          work.touch(current.id);
-          return 'skipped' as const;
-        }
-        current.state = 'done';
-        current.updatedAt = runner.now;
-        work.touch(current.id);
-        body(work, runner, token!, current);
-        return 'done' as const;
-      },
-      { skipIfEnded: true },
-    );
-    return (result as unknown) === false ? 'skipped' : result;
-  }
-
-  private scheduleNextFiring(runner: Runner, current: JobRecord): void {
-    const payload = current.payload as unknown as TimerPayload | null;
-    if (!payload || payload.kind !== 'cycle') return;
-    const due = timerDue(payload, current.fireCount + 1, current.dueAt, this.calendar);
-    if (!due.ok || due.dueAt === undefined) return;
-    current.state = 'pending';
-    current.fireCount += 1;
-    current.attempt += 1;
-    current.dueAt = due.dueAt;
-    current.publishSeq = 0;
-    current.publishedAt = null;
-  }
-
-  private async republishEarly(jobId: string): Promise<void> {
-    const job = await this.store.getJob(jobId);
-    if (job && job.state === 'pending') {
-      const seq = await this.store.bumpPublishSeq(job.id, job.attempt);
-      if (seq !== undefined) await this.publishJobs([{ ...job, publishSeq: seq, publishedAt: null }]);
-    }
-  }
-
-  private async resolveCalled(payload: {
-    processKey: string;
-    binding: string;
-    version: number | null;
-    versionTag: string | null;
-    callerDefinitionId: string;
-  }): Promise<DefinitionRecord> {
-    let definition: DefinitionRecord | undefined;
-    if (payload.binding === 'version')
-      definition = await this.store.findDefinition(payload.processKey, payload.version ?? undefined);
-    else if (payload.binding === 'versionTag') {
-      const all = await this.store.listDefinitions(payload.processKey);
-      const tagged = all
-        .filter((d) => d.versionTag === payload.versionTag)
-        .sort((a, b) => b.version - a.version)[0];
-      definition = tagged ? await this.store.getDefinition(tagged.id) : undefined;
-    } else if (payload.binding === 'deployment') {
-      const caller = await this.store.getDefinition(payload.callerDefinitionId);
-      const all = await this.store.listDefinitions(payload.processKey);
-      const same = all
-        .filter((d) => d.checksum === caller?.checksum)
-        .sort((a, b) => b.version - a.version)[0];
-      definition = same ? await this.store.getDefinition(same.id) : undefined;
-    } else definition = await this.store.findDefinition(payload.processKey);
-    if (!definition) {
-      throw new Error(
-        `No deployed process ${payload.processKey} matches binding ${payload.binding}${payload.version ? ` version ${payload.version}` : ''}${payload.versionTag ? ` tag ${payload.versionTag}` : ''}`,
-      );
-    }
-    return definition;
   }
 
   /** Tries a message on the waiting subscriptions, then on message start events. */
@@ -2083,67 +1507,6 @@ export class Engine {
     );
   }
 
-  private async failJob(
-    job: JobRecord,
-    error: unknown,
-    retryable: boolean,
-  ): Promise<'failed' | 'retrying' | 'skipped'> {
-    const message = (error instanceof Error ? error.message : String(error)).slice(0, 4000);
-    const result = await this.command(
-      job.instanceId!,
-      null,
-      (work, runner) => {
-        const current = work.jobs.get(job.id);
-        if (!current || current.state !== 'pending' || current.attempt !== job.attempt)
-          return 'skipped' as const;
-        const token = current.executionId ? work.executions.get(current.executionId) : undefined;
-        current.lastError = message;
-        current.updatedAt = runner.now;
-        work.touch(current.id);
-        const element = token ? runner.element(current.elementId) : null;
-        if (retryable && current.retriesLeft > 0) {
-          const base = element?.retryBackoff ? parseDurationMs(element.retryBackoff) : undefined;
-          const delay = (base ?? 1000) * 2 ** (current.attempt - 1);
-          runner.event('JOB_FAILED', element, token ?? null, {
-            jobId: current.id,
-            kind: current.kind,
-            attempt: current.attempt,
-            error: message,
-            retryInMs: delay,
-          });
-          current.attempt += 1;
-          current.retriesLeft -= 1;
-          current.publishSeq = 0;
-          current.publishedAt = null;
-          current.dueAt = runner.now + delay;
-          return 'retrying' as const;
-        }
-        current.state = 'failed';
-        runner.event('JOB_FAILED', element, token ?? null, {
-          jobId: current.id,
-          kind: current.kind,
-          attempt: current.attempt,
-          error: message,
-        });
-        if (token) {
-          const code =
-            error instanceof EngineError && error.code === 'NO_HANDLER' ? 'NO_HANDLER' : 'JOB_FAILED';
-          runner.park(
-            token,
-            new EngineError(
-              code,
-              `${element!.bpmnType} ${element!.id} failed after ${current.attempt} attempt(s): ${message}`,
-            ),
-            current.id,
-          );
-        }
-        return 'failed' as const;
-      },
-      { skipIfEnded: true },
-    );
-    return (result as unknown) === false ? 'skipped' : result;
-  }
-
   /** After a commit: hand new jobs to the queue; new message subscriptions look for buffered messages. */
   private async afterCommit(changes: ChangeSet): Promise<void> {
     if (this.options.onInboxEvents) {
@@ -2154,14 +1517,11 @@ export class Engine {
         this.logger?.warn({ err }, 'an inbox event listener failed; the inbox re-reads on its next query');
       }
     }
-    const jobs = [
+    await this.publisher.publishCommitted([
       ...changes.jobsInserted,
       ...changes.jobsUpdated,
       ...changes.guardedJobUpdates.map((g) => g.job),
-    ].filter((j) => j.state === 'pending' && j.publishedAt === null);
-    // while the queue is failing, the relay publishes them (after its grace) once the queue takes jobs again
-    if (jobs.length > 0 && performance.now() >= this.publishPausedUntil)
-      await this.publishJobs(jobs, { markLater: true });
+    ]);
     for (const subscription of changes.subscriptionsInserted) {
       if (subscription.kind !== 'message') continue;
       try {
@@ -2176,54 +1536,6 @@ export class Engine {
       }
     }
   }
-
-  /** Whether the queue still holds the job's current message (false when it cannot tell). */
-  private async queueHolds(job: JobRecord): Promise<boolean> {
-    if (!this.queue.holds) return false;
-    try {
-      return await withTimeout(this.queue.holds(queueOf(job), queueJobId(job)), this.publishTimeoutMs);
-    } catch {
-      return false;
-    }
-  }
-
-  /**
-   * Hands jobs to the queue and records it in the outbox; a queue that is down leaves them to the relay.
-   * `markLater`: the record joins those of other commands a moment later (published-marks.ts), for the jobs of a
-   * command; the relay's own publishing records at once.
-   */
-  private async publishJobs(
-    jobs: readonly JobRecord[],
-    options: { markLater?: boolean } = {},
-  ): Promise<void> {
-    if (jobs.length === 0) return;
-    const published: JobRecord[] = [];
-    const now = this.clock.now();
-    for (const job of jobs) {
-      try {
-        await withTimeout(
-          this.queue.publish({
-            queue: queueOf(job),
-            jobId: queueJobId(job),
-            data: jobMessage(job),
-            delayMs: Math.max(0, job.dueAt - now),
-          }),
-          this.publishTimeoutMs,
-        );
-        published.push(job);
-        this.publishPausedUntil = 0;
-      } catch (err) {
-        this.publishPausedUntil = performance.now() + PUBLISH_PAUSE_MS;
-        this.logger?.warn(
-          { err, jobId: job.id },
-          'queue did not accept a job; the outbox relay will publish it',
-        );
-        break;
-      }
-    }
-    this.publishedMarks.add(published, now);
-    if (!options.markLater) await this.publishedMarks.flush();
-  }
 }
 
 /** Builds an engine from its ports. */
@@ -2232,35 +1544,6 @@ export function createEngine(options: EngineOptions): Engine {
 }
 
 // helpers //////
-
-/** A job as a command needs to find it: the instance it is in, its id and the attempt a delivery is for. */
-type JobRef = Pick<JobRecord, 'id' | 'instanceId' | 'attempt'>;
-
-/** What a job does in its command, with the token that owns it and the job's row as loaded. */
-type JobStepBody = (
-  work: InstanceWork,
-  runner: Runner,
-  token: Parameters<Runner['resume']>[0],
-  current: JobRecord,
-) => void;
-
-/** A job's owner may be the instance's scope rather than a token; or may be gone (the job still runs). */
-interface JobStepOptions {
-  readonly ownerMayBeScope?: boolean;
-  readonly ownerMayBeGone?: boolean;
-}
-
-/** A job's message id in the queue: the same for the same publish, so the queue dedupes it. */
-function queueJobId(job: Pick<JobRecord, 'id' | 'attempt' | 'publishSeq'>): string {
-  return `job-${job.id}-${job.attempt}-${job.publishSeq}`;
-}
-
-/** The queue message of a job: its id and attempt, and for a token's timer the instance (see handleJob). */
-function jobMessage(job: JobRecord): Record<string, unknown> {
-  return job.kind === 'timer' && job.instanceId
-    ? { jobId: job.id, attempt: job.attempt, timerInstanceId: job.instanceId }
-    : { jobId: job.id, attempt: job.attempt };
-}
 
 /** Applies `fn` to each item in its own command; an engine refusal becomes that item's result, not a failure of all. */
 async function eachOnItsOwn<T>(
@@ -2307,14 +1590,6 @@ function checkOrg(org: StartOptions['org']): void {
       'org must be { code, path }: a code of 1 to 32 characters and a path of 1 to 255 characters',
     );
   }
-}
-
-function queueOf(job: JobRecord): QueueName {
-  if (job.kind === 'service') return 'service';
-  if (job.kind === 'task-deadline') return 'timer';
-  if (job.kind === 'route') return 'route';
-  if (job.kind === 'timer' || job.kind === 'start-timer') return 'timer';
-  return 'continue';
 }
 
 /** The view of a newly started instance, from what its start committed. */
@@ -2385,17 +1660,6 @@ function idForRequest(processKey: string, requestKey: string): string {
   const hex = createHash('sha256').update(`${processKey}\u0000${requestKey}`, 'utf8').digest('hex');
   // version nibble 8 ("custom", RFC 9562) and the RFC variant bits, so it reads as a UUID and never as a random one
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
-/** How long commands leave new jobs to the relay after the queue failed to take one (unless a publish succeeds first). */
-const PUBLISH_PAUSE_MS = 5000;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**

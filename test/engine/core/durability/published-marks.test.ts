@@ -1,6 +1,6 @@
 /**
  * Outbox marks (`jobs.published_at`) of the jobs commands publish are written together a moment later, as one
- * UPDATE (engine/core/published-marks.ts): not one durable transaction more per command. Each published job is
+ * UPDATE (engine/core/outbox/published-marks.ts): not one durable transaction more per command. Each published job is
  * still marked, soon and before the engine stops, so the relay does not publish it again.
  */
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import {
   FLUSH_AFTER_MS,
   PublishedMarks,
   type PublishedMark,
-} from '../../../../engine/core/published-marks.js';
+} from '../../../../engine/core/outbox/published-marks.js';
 import {
   createTestEngine,
   forEachBackend,

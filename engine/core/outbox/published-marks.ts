@@ -8,7 +8,7 @@
  * nothing), so marks may wait a little and go as one UPDATE: they are written at most FLUSH_AFTER_MS after the
  * publish, well inside the relay's grace period, or at once when many are waiting, and on stop.
  */
-import type { JobRecord } from './runtime/records.js';
+import type { JobRecord } from '../runtime/records.js';
 
 /** How long a mark waits for others before they are written (well under the relay's 2 s grace). */
 export const FLUSH_AFTER_MS = 100;
