@@ -54,12 +54,8 @@ describe('chaos/ambiguous commit on payments [MariaDB through the fault proxy]',
     await ensureMysqlDatabase(databaseUrl);
     direct = connectDatabase({ url: databaseUrl, poolMax: 4 });
     await migrateLatest(direct);
-    proxy = await FaultProxy.start({
-      targetPort: Number(new URL(MYSQL_ROOT_URL).port || 3306),
-      protocol: 'mysql',
-      name: 'mariadb',
-    });
-    viaProxy = connectDatabase({ url: databaseUrl.replace(/:\d+\//, `:${proxy.port}/`), poolMax: 4 });
+    proxy = await FaultProxy.startForMysql(MYSQL_ROOT_URL);
+    viaProxy = connectDatabase({ url: proxy.urlThrough(databaseUrl), poolMax: 4 });
   });
   afterEach(function () {
     if (this.currentTest?.state === 'failed') console.log(`    fault proxy: ${proxy.describe()}`);

@@ -31,13 +31,9 @@ describe('chaos/ambiguous commit of an engine command [MariaDB, through the faul
     await ensureMysqlDatabase(directUrl);
     direct = connectDatabase({ url: directUrl, poolMax: 2 });
     await migrateLatest(direct);
-    proxy = await FaultProxy.start({
-      targetPort: Number(new URL(MYSQL_ROOT_URL).port || 3306),
-      protocol: 'mysql',
-      name: 'mariadb',
-    });
+    proxy = await FaultProxy.startForMysql(MYSQL_ROOT_URL);
     infrastructure = await openInfrastructure({
-      databaseUrl: directUrl.replace(/:\d+\//, `:${proxy.port}/`),
+      databaseUrl: proxy.urlThrough(directUrl),
       poolMax: 4,
       migrate: false,
     });

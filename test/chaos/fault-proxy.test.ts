@@ -193,11 +193,7 @@ describe('chaos/fault-proxy', function () {
         t.string('k', 36).primary();
       });
       await direct.destroy();
-      proxy = await FaultProxy.start({
-        targetPort: Number(new URL(MYSQL_ROOT_URL).port || 3306),
-        protocol: 'mysql',
-        name: 'mariadb',
-      });
+      proxy = await FaultProxy.startForMysql(MYSQL_ROOT_URL);
     });
     after(async function () {
       await proxy?.close();
@@ -206,7 +202,7 @@ describe('chaos/fault-proxy', function () {
 
     it('should commit the transaction but cut the client before the OK with dropAfterCommit', async function () {
       const viaProxy = connectDatabase({
-        url: databaseUrl.replace(/:\d+\//, `:${proxy.port}/`),
+        url: proxy.urlThrough(databaseUrl),
         poolMax: 2,
       });
       const direct = connectDatabase({ url: databaseUrl, poolMax: 1 });
@@ -243,7 +239,7 @@ describe('chaos/fault-proxy', function () {
     for (const phase of ['before', 'answered'] as const) {
       it(`should show onCommit the transaction's statements and hold the COMMIT ${phase === 'before' ? 'before the server' : 'answer before the client'} gets it`, async function () {
         const viaProxy = connectDatabase({
-          url: databaseUrl.replace(/:\d+\//, `:${proxy.port}/`),
+          url: proxy.urlThrough(databaseUrl),
           poolMax: 2,
         });
         const direct = connectDatabase({ url: databaseUrl, poolMax: 1 });

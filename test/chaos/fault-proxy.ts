@@ -378,6 +378,23 @@ export class FaultProxy {
     return proxy;
   }
 
+  /** Starts a MySQL-protocol proxy in front of the MariaDB server of `serverUrl` (mysql://user@host:port). */
+  static startForMysql(serverUrl: string, options: { seed?: number } = {}): Promise<FaultProxy> {
+    const server = new URL(serverUrl);
+    return FaultProxy.start({
+      targetPort: Number(server.port || 3306),
+      targetHost: server.hostname,
+      protocol: 'mysql',
+      name: 'mariadb',
+      ...options,
+    });
+  }
+
+  /** `url`, a URL of the proxied server (with a port), pointed at this proxy instead. */
+  urlThrough(url: string): string {
+    return url.replace(/:\d+\//, `:${this.port}/`);
+  }
+
   /** Adds `ms` of delay to every chunk in both directions (0 to remove it). */
   latency(ms: number): void {
     this.latencyMs = Math.max(0, ms);

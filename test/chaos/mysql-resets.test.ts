@@ -79,13 +79,9 @@ describe('chaos/MySQL connection resets under load [MariaDB + Bull, through the 
     await ensureMysqlDatabase(directUrl);
     direct = connectDatabase({ url: directUrl, poolMax: 4 });
     await migrateLatest(direct);
-    proxy = await FaultProxy.start({
-      targetPort: Number(new URL(MYSQL_ROOT_URL).port || 3306),
-      protocol: 'mysql',
-      name: 'mariadb',
-    });
+    proxy = await FaultProxy.startForMysql(MYSQL_ROOT_URL);
     infrastructure = await openInfrastructure({
-      databaseUrl: directUrl.replace(/:\d+\//, `:${proxy.port}/`),
+      databaseUrl: proxy.urlThrough(directUrl),
       redisUrl: REDIS_URL,
       queuePrefix: name,
       poolMax: POOL_MAX,

@@ -96,13 +96,7 @@ export class ChaosCluster {
   static async start(options: ChaosClusterOptions): Promise<ChaosCluster> {
     const name = uniqueName('fbpm_chaos');
     const redis = await PrivateRedis.start();
-    const mysqlPort = Number(new URL(MYSQL_ROOT_URL).port || 3306);
-    const mysqlProxy = await FaultProxy.start({
-      targetPort: mysqlPort,
-      protocol: 'mysql',
-      name: 'mariadb',
-      seed: options.seed,
-    });
+    const mysqlProxy = await FaultProxy.startForMysql(MYSQL_ROOT_URL, { seed: options.seed });
     const redisProxy = await FaultProxy.start({
       targetPort: redis.port,
       protocol: 'raw',
