@@ -6,7 +6,8 @@
  *
  * Jobs (the outbox) wake the engine up: service tasks, timers, call activities and their children, message and
  * signal throws. `handleJob` runs one (jobs/), idempotently: a delivery for a job that is no longer pending at
- * that attempt does nothing. outbox/job-publisher.ts hands committed jobs to the queue and relays what it lost.
+ * that attempt does nothing. outbox/job-publisher.ts hands committed jobs to the queue and relays what it lost;
+ * messages/message-correlation.ts brings messages and signals to their catchers.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
@@ -41,8 +42,8 @@ import type { WorkQueue } from './ports/work-queue.js';
 import type { JobContext, JobOutcome } from './jobs/job-context.js';
 import { runJob } from './jobs/run-job.js';
 import { fireTimer } from './jobs/timer-jobs.js';
+import { MessageCorrelation } from './messages/message-correlation.js';
 import { JobPublisher } from './outbox/job-publisher.js';
-import { trigger } from './runtime/events.js';
 import { InstanceWork } from './runtime/instance-work.js';
 import { isInnerInstance } from './runtime/multi-instance.js';
 import type {
@@ -90,7 +91,6 @@ export class Engine {
   private readonly handlers: Readonly<Record<string, ServiceHandler>>;
   private readonly newId: () => string;
   private readonly calendar: WorkingCalendar;
-  private readonly messageTtlMs: number;
   private readonly maxAttempts: number;
   private readonly relayIntervalMs: number;
   private readonly logger: Logger | undefined;
@@ -98,6 +98,8 @@ export class Engine {
   private readonly publisher: JobPublisher;
   /** What the job handlers (jobs/) use of this engine. */
   private readonly jobContext: JobContext;
+  /** Messages and signals meeting their catchers (messages/). */
+  private readonly messages: MessageCorrelation;
   private readonly processes = new Map<
     string,
     Promise<{ definition: DefinitionRecord; process: ExecutableProcess }>
@@ -114,7 +116,6 @@ export class Engine {
     this.handlers = options.handlers ?? {};
     this.newId = options.newId ?? randomUUID;
     this.calendar = options.calendar ?? chinaCalendar();
-    this.messageTtlMs = options.messageTtlMs ?? 3_600_000;
     this.maxAttempts = options.maxCommandAttempts ?? 10;
     this.relayIntervalMs = options.relay?.intervalMs ?? 1000;
     this.logger = options.logger;
@@ -126,6 +127,18 @@ export class Engine {
       graceMs: options.relay?.graceMs ?? 2000,
       horizonMs: options.relay?.horizonMs ?? 60_000,
       publishTimeoutMs: options.publishTimeoutMs ?? 1000,
+    });
+    this.messages = new MessageCorrelation({
+      store: this.store,
+      clock: this.clock,
+      newId: this.newId,
+      logger: this.logger,
+      messageTtlMs: options.messageTtlMs ?? 3_600_000,
+      maxAttempts: this.maxAttempts,
+      command: (instanceId, actor, body, commandOptions) =>
+        this.command(instanceId, actor, body, commandOptions),
+      startNew: (start) => this.startNew(start),
+      processFor: (definitionId) => this.processFor(definitionId),
     });
     this.jobContext = {
       store: this.store,
@@ -670,95 +683,13 @@ export class Engine {
    * Correlates a message: to the oldest subscription of that name and key, else to a message start event, else
    * it is buffered for its time-to-live, else refused (and recorded as unmatched). Idempotent by messageId.
    */
-  async correlateMessage(name: string, options: CorrelateOptions = {}): Promise<CorrelationResult> {
-    if (typeof name !== 'string' || name.length === 0 || name.length > 255) {
-      throw new InvalidVariablesError('The message name must be a non-empty text of at most 255 characters');
-    }
-    const key =
-      options.correlationKey === undefined || options.correlationKey === null
-        ? null
-        : String(options.correlationKey);
-    const variables = checkVariables(options.variables, `message ${name}`);
-    const messageId = options.messageId ?? this.newId();
-    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      const known = await this.store.getMessage(messageId);
-      if (known) return this.resultOf(known);
-      const now = this.clock.now();
-      const message: MessageRecord = {
-        id: this.newId(),
-        messageId,
-        name,
-        correlationKey: key,
-        variables,
-        state: 'correlated',
-        instanceId: null,
-        expiresAt: null,
-        createdAt: now,
-        correlatedAt: now,
-      };
-      try {
-        const delivered = await this.deliverMessage(message);
-        if (delivered) return delivered;
-        const ttl = options.ttlMs ?? this.messageTtlMs;
-        if (ttl > 0) {
-          await this.store.insertMessage({
-            ...message,
-            state: 'buffered',
-            correlatedAt: null,
-            expiresAt: now + ttl,
-          });
-          return { messageId, outcome: 'buffered', instanceId: null };
-        }
-        await this.store.insertMessage({ ...message, state: 'unmatched', correlatedAt: null });
-      } catch (err) {
-        if (isRetryable(err) || isDuplicate(err)) continue;
-        throw err;
-      }
-      throw new EngineError(
-        'MESSAGE_NOT_CORRELATED',
-        `Message ${name}${key === null ? '' : ` with correlation key ${key}`} matches no waiting instance and no message start event`,
-      );
-    }
-    const known = await this.store.getMessage(messageId);
-    if (known) return this.resultOf(known);
-    throw new ConcurrencyError(
-      `Message ${messageId} could not be correlated after ${this.maxAttempts} attempts; try again`,
-    );
+  correlateMessage(name: string, options: CorrelateOptions = {}): Promise<CorrelationResult> {
+    return this.messages.correlate(name, options);
   }
 
   /** Broadcasts a signal to every waiting subscription and signal start event; returns how many caught it. */
-  async broadcastSignal(
-    name: string,
-    options: { variables?: Record<string, unknown> } = {},
-  ): Promise<number> {
-    const variables = checkVariables(options.variables, `signal ${name}`);
-    let caught = 0;
-    for (const subscription of await this.store.findSubscriptions({
-      kind: 'signal',
-      name,
-      level: 'instance',
-    })) {
-      const hit = await this.command(
-        subscription.instanceId!,
-        null,
-        (work, runner) =>
-          this.catchSubscription(work, runner, subscription.id, variables, 'SIGNAL_RECEIVED', {
-            signal: name,
-          }),
-        { skipIfEnded: true },
-      );
-      if (hit) caught++;
-    }
-    for (const subscription of await this.store.findSubscriptions({
-      kind: 'signal',
-      name,
-      level: 'definition',
-    })) {
-      const { definition, process } = await this.processFor(subscription.definitionId!);
-      await this.startNew({ definition, process, startEventId: subscription.elementId, variables });
-      caught++;
-    }
-    return caught;
+  broadcastSignal(name: string, options: { variables?: Record<string, unknown> } = {}): Promise<number> {
+    return this.messages.broadcastSignal(name, options);
   }
 
   /** Resolves an incident and tries again: a failed job gets `retries` more attempts; a parked token re-runs its element. */
@@ -880,20 +811,8 @@ export class Engine {
   }
 
   /** Buffered messages: expire those past their time-to-live, correlate those whose subscription now exists. */
-  async sweepMessages(): Promise<{ expired: number; correlated: number }> {
-    const now = this.clock.now();
-    const expired = await this.store.expireMessages(now);
-    for (const message of expired) {
-      this.logger?.warn(
-        { messageId: message.messageId, name: message.name },
-        'buffered message expired without a subscription',
-      );
-    }
-    let correlated = 0;
-    for (const message of await this.store.findBufferedMessages(now, {}, 200)) {
-      if (await this.deliverBuffered(message)) correlated++;
-    }
-    return { expired: expired.length, correlated };
+  sweepMessages(): Promise<{ expired: number; correlated: number }> {
+    return this.messages.sweep();
   }
 
   /** Starts consuming jobs and running the outbox relay, the reconciler and the message sweep in this process. */
@@ -1060,138 +979,6 @@ export class Engine {
     return (await this.store.listHistory(instanceId))
       .filter((h) => h.type === 'TASK_COMPLETED' && h.elementId)
       .map((h) => ({ elementId: h.elementId!, actor: h.actor }));
-  }
-
-  /** Tries a message on the waiting subscriptions, then on message start events. */
-  private async deliverMessage(message: MessageRecord): Promise<CorrelationResult | undefined> {
-    for (const subscription of await this.store.findSubscriptions({
-      kind: 'message',
-      name: message.name,
-      correlationKey: message.correlationKey,
-      level: 'instance',
-      limit: 20,
-    })) {
-      const hit = await this.command(
-        subscription.instanceId!,
-        null,
-        (work, runner) => {
-          const caught = this.catchSubscription(
-            work,
-            runner,
-            subscription.id,
-            message.variables,
-            'MESSAGE_CORRELATED',
-            {
-              messageId: message.messageId,
-              message: message.name,
-            },
-          );
-          if (caught) work.messagesInserted.push({ ...message, instanceId: work.instance.id });
-          return caught;
-        },
-        { skipIfEnded: true },
-      );
-      if (hit)
-        return { messageId: message.messageId, outcome: 'correlated', instanceId: subscription.instanceId };
-    }
-    const [start] = await this.store.findSubscriptions({
-      kind: 'message',
-      name: message.name,
-      level: 'definition',
-      limit: 1,
-    });
-    if (start) {
-      const { definition, process } = await this.processFor(start.definitionId!);
-      const { id } = await this.startNew({
-        definition,
-        process,
-        startEventId: start.elementId,
-        variables: message.variables,
-        businessKey: message.correlationKey,
-        alongside: (work) => work.messagesInserted.push({ ...message, instanceId: work.instance.id }),
-      });
-      return { messageId: message.messageId, outcome: 'started', instanceId: id };
-    }
-    return undefined;
-  }
-
-  /** A buffered message meets its subscription (after it opened, or on the periodic sweep). */
-  private async deliverBuffered(message: MessageRecord): Promise<boolean> {
-    for (const subscription of await this.store.findSubscriptions({
-      kind: 'message',
-      name: message.name,
-      correlationKey: message.correlationKey,
-      level: 'instance',
-      limit: 5,
-    })) {
-      try {
-        const hit = await this.command(
-          subscription.instanceId!,
-          null,
-          (work, runner) => {
-            const caught = this.catchSubscription(
-              work,
-              runner,
-              subscription.id,
-              message.variables,
-              'MESSAGE_CORRELATED',
-              {
-                messageId: message.messageId,
-                message: message.name,
-                buffered: true,
-              },
-            );
-            if (caught) work.messagesConsumed.push({ id: message.id, at: runner.now });
-            return caught;
-          },
-          { skipIfEnded: true },
-        );
-        if (hit) return true;
-      } catch (err) {
-        if (err instanceof ConcurrencyError) return false;
-        throw err;
-      }
-    }
-    return false;
-  }
-
-  /** Inside a command: the subscription (if still open) catches; variables are set and the token reacts. */
-  private catchSubscription(
-    work: InstanceWork,
-    runner: Runner,
-    subscriptionId: string,
-    variables: Record<string, unknown>,
-    event: 'MESSAGE_CORRELATED' | 'SIGNAL_RECEIVED',
-    data: Record<string, unknown>,
-  ): boolean {
-    const subscription = work.subscriptions.get(subscriptionId);
-    if (!subscription) return false;
-    for (const [name, value] of Object.entries(variables)) work.setVariable(name, value);
-    runner.event(
-      event,
-      runner.element(subscription.elementId),
-      work.executions.get(subscription.executionId!) ?? null,
-      {
-        ...data,
-        variables: Object.keys(variables),
-      },
-    );
-    const element = runner.element(subscription.elementId);
-    const nonInterruptingStart = element.kind === 'startEvent' && element.interrupting === false;
-    const nonInterruptingBoundary = element.kind === 'boundaryEvent' && element.cancelActivity === false;
-    if (!nonInterruptingStart && !nonInterruptingBoundary) work.removeSubscription(subscription.id);
-    return trigger(runner, subscription.executionId!, subscription.elementId);
-  }
-
-  private resultOf(message: MessageRecord): CorrelationResult {
-    if (message.state === 'unmatched' || message.state === 'expired') {
-      throw new EngineError('MESSAGE_NOT_CORRELATED', `Message ${message.messageId} was ${message.state}`);
-    }
-    return {
-      messageId: message.messageId,
-      outcome: message.state === 'buffered' ? 'buffered' : message.instanceId ? 'correlated' : 'started',
-      instanceId: message.instanceId,
-    };
   }
 
   private async deployProcess(
@@ -1525,12 +1312,7 @@ export class Engine {
     for (const subscription of changes.subscriptionsInserted) {
       if (subscription.kind !== 'message') continue;
       try {
-        const [buffered] = await this.store.findBufferedMessages(
-          this.clock.now(),
-          { name: subscription.name, correlationKey: subscription.correlationKey },
-          1,
-        );
-        if (buffered) await this.deliverBuffered(buffered);
+        await this.messages.offerBuffered(subscription);
       } catch (err) {
         this.logger?.warn({ err }, 'buffered message check failed; the periodic sweep will retry');
       }
@@ -1637,16 +1419,6 @@ function hasChanges(c: ChangeSet): boolean {
       c.history.length +
       Object.keys(c.variablesSet).length >
     0
-  );
-}
-
-function isDuplicate(err: unknown): boolean {
-  const e = err as { code?: string; errno?: number } | null;
-  return (
-    e?.errno === 1062 ||
-    e?.code === 'ER_DUP_ENTRY' ||
-    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
   );
 }
 
