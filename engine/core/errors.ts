@@ -92,3 +92,17 @@ export function isRetryable(err: unknown): boolean {
     err instanceof EngineError && (err.code === 'CONCURRENT_MODIFICATION' || err.code === 'STORE_UNAVAILABLE')
   );
 }
+
+/**
+ * True for a unique-key violation from the database driver (MySQL/MariaDB `ER_DUP_ENTRY`, SQLite's unique or
+ * primary-key constraint): the row was written by someone else first, so look it up instead of failing.
+ */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: unknown; errno?: unknown } | null;
+  return (
+    e?.errno === 1062 ||
+    e?.code === 'ER_DUP_ENTRY' ||
+    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  );
+}

@@ -22,6 +22,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { isUniqueViolation } from '../../engine/index.js';
 
 /** An indicator line (预算指标) with its balances in 分. */
 export interface Indicator {
@@ -343,7 +344,7 @@ export class IndicatorLedger {
       return await this.retrying(() => this.knex.transaction(run));
     } catch (err) {
       // a concurrent attempt of the same effect committed first: report it as already applied
-      if (isDuplicate(err)) {
+      if (isUniqueViolation(err)) {
         const known = await this.findEntry(this.knex, movement.effectKey);
         if (known) return { applied: false, entry: sameMovement(known, kind, movement) };
       }
@@ -398,16 +399,6 @@ function balanceOf(indicator: Indicator, column: string): number {
     default:
       return indicator.consumedFen;
   }
-}
-
-function isDuplicate(err: unknown): boolean {
-  const e = err as { code?: string; errno?: number } | null;
-  return (
-    e?.errno === 1062 ||
-    e?.code === 'ER_DUP_ENTRY' ||
-    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
-  );
 }
 
 function isRetryable(err: unknown): boolean {

@@ -23,6 +23,7 @@
  *   response back, which was never stored.
  */
 import type { Knex } from 'knex';
+import { isUniqueViolation } from '../../engine/index.js';
 import { ApiError, toApiError } from './api-error.js';
 import type { IdempotencyStore } from '../services.js';
 
@@ -236,15 +237,6 @@ function inProgress(key: string): ApiError {
     '使用同一 Idempotency-Key 的请求仍在处理中，请稍后用同一 Key 重试',
     'A request with this Idempotency-Key is still being processed; retry later with the same key',
     { field: 'headers.Idempotency-Key', key },
-  );
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: unknown; errno?: unknown };
-  return (
-    e?.code === 'ER_DUP_ENTRY' ||
-    e?.errno === 1062 ||
-    (typeof e?.code === 'string' && /^SQLITE_CONSTRAINT_(PRIMARYKEY|UNIQUE)$/.test(e.code))
   );
 }
 

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { isUniqueViolation } from '../../engine/index.js';
 import { errors } from '../http/api-error.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
 import type { Principal } from '../auth/principal.js';
@@ -91,12 +92,6 @@ function nameTaken(name: string) {
   });
 }
 
-/** A unique-constraint violation (two saves of one name at once). */
-function isDuplicate(err: unknown): boolean {
-  const code = (err as { code?: unknown })?.code;
-  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
-
 const listFilters = defineRoute({
   method: 'get',
   path: '/filter',
@@ -150,7 +145,7 @@ const createFilter = defineRoute({
       .knex('saved_filters')
       .insert(row)
       .catch((err: unknown) => {
-        throw isDuplicate(err) ? nameTaken(body.name) : err;
+        throw isUniqueViolation(err) ? nameTaken(body.name) : err;
       });
     return toFilterJson(row);
   },
@@ -192,7 +187,7 @@ const updateFilter = defineRoute({
       .where({ id: row.id, user_id: principal.userId })
       .update(updated)
       .catch((err: unknown) => {
-        throw isDuplicate(err) ? nameTaken(body.name) : err;
+        throw isUniqueViolation(err) ? nameTaken(body.name) : err;
       });
     return toFilterJson({ ...row, ...updated });
   },

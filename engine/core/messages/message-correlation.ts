@@ -7,7 +7,13 @@
  */
 import type { CorrelateOptions, CorrelationResult, InstanceView, Logger } from '../api-types.js';
 import type { CommandBody, NewInstance } from '../command-types.js';
-import { ConcurrencyError, EngineError, InvalidVariablesError, isRetryable } from '../errors.js';
+import {
+  ConcurrencyError,
+  EngineError,
+  InvalidVariablesError,
+  isRetryable,
+  isUniqueViolation,
+} from '../errors.js';
 import type { ExecutableProcess } from '../model/types.js';
 import type { Clock } from '../ports/clock.js';
 import type { ProcessStore } from '../ports/store.js';
@@ -88,7 +94,7 @@ export class MessageCorrelation {
         await store.insertMessage({ ...message, state: 'unmatched', correlatedAt: null });
       } catch (err) {
         // a conflict, a brief outage, or another call with the same messageId that got there first: look again
-        if (isRetryable(err) || isDuplicate(err)) continue;
+        if (isRetryable(err) || isUniqueViolation(err)) continue;
         throw err;
       }
       throw new EngineError(
@@ -283,15 +289,4 @@ function resultOf(message: MessageRecord): CorrelationResult {
     outcome: message.state === 'buffered' ? 'buffered' : message.instanceId ? 'correlated' : 'started',
     instanceId: message.instanceId,
   };
-}
-
-/** A unique-key violation (MySQL/MariaDB or SQLite): here, the same messageId recorded by a concurrent call. */
-function isDuplicate(err: unknown): boolean {
-  const e = err as { code?: string; errno?: number } | null;
-  return (
-    e?.errno === 1062 ||
-    e?.code === 'ER_DUP_ENTRY' ||
-    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
-  );
 }
