@@ -7,6 +7,17 @@ import type { Runner } from './runtime/runner.js';
 /** What a command does to a loaded instance, in memory; the engine then runs the tokens and commits. */
 export type CommandBody<T> = (work: InstanceWork, runner: Runner) => T | Promise<T>;
 
+/**
+ * Runs one command on an instance: load, apply `body`, run the tokens, commit, publish; re-run on conflicts.
+ * With `skipIfEnded`, an instance that has ended resolves to `false` instead of failing.
+ */
+export type CommandRunner = <T>(
+  instanceId: string,
+  actor: string | null,
+  body: CommandBody<T>,
+  options?: { skipIfEnded?: boolean },
+) => Promise<T>;
+
 /** A new instance to start and commit in one transaction. */
 export interface NewInstance {
   readonly definition: DefinitionRecord;

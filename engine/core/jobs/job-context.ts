@@ -5,7 +5,7 @@
  * nothing (job-step.ts).
  */
 import type { CorrelateOptions, CorrelationResult, InstanceView, ServiceHandler } from '../api-types.js';
-import type { CommandBody, NewInstance } from '../command-types.js';
+import type { CommandRunner, NewInstance } from '../command-types.js';
 import type { ExecutableProcess } from '../model/types.js';
 import type { Clock } from '../ports/clock.js';
 import type { ProcessStore } from '../ports/store.js';
@@ -19,13 +19,8 @@ export interface JobContext {
   readonly calendar: WorkingCalendar;
   readonly handlers: Readonly<Record<string, ServiceHandler>>;
   readonly router: TaskRouter | undefined;
-  /** One command on an instance (load, apply, run, commit, publish; re-run on conflicts); `false` when skipIfEnded found it ended. */
-  command<T>(
-    instanceId: string,
-    actor: string | null,
-    body: CommandBody<T>,
-    options?: { skipIfEnded?: boolean },
-  ): Promise<T>;
+  /** One command on an instance (load, apply, run, commit, publish; re-run on conflicts). */
+  readonly command: CommandRunner;
   /** Starts and commits a new instance (a start timer's, a call activity's child). */
   startNew(start: NewInstance): Promise<{ id: string; view: InstanceView | null }>;
   /** A deployed definition and its compiled process (cached). */

@@ -6,7 +6,7 @@
  * idempotent by its messageId (the `messages` row is written in the catching command).
  */
 import type { CorrelateOptions, CorrelationResult, InstanceView, Logger } from '../api-types.js';
-import type { CommandBody, NewInstance } from '../command-types.js';
+import type { CommandRunner, NewInstance } from '../command-types.js';
 import {
   ConcurrencyError,
   EngineError,
@@ -19,7 +19,7 @@ import type { Clock } from '../ports/clock.js';
 import type { ProcessStore } from '../ports/store.js';
 import { trigger } from '../runtime/events.js';
 import type { InstanceWork } from '../runtime/instance-work.js';
-import type { DefinitionRecord, MessageRecord } from '../runtime/records.js';
+import type { DefinitionRecord, MessageRecord, SubscriptionRecord } from '../runtime/records.js';
 import type { Runner } from '../runtime/runner.js';
 import { checkVariables } from '../runtime/variables.js';
 
@@ -33,13 +33,8 @@ export interface CorrelationContext {
   readonly messageTtlMs: number;
   /** How many times a correlation that met a conflict or a brief store outage is tried in all. */
   readonly maxAttempts: number;
-  /** One command on an instance; `false` when skipIfEnded found it ended. */
-  command<T>(
-    instanceId: string,
-    actor: string | null,
-    body: CommandBody<T>,
-    options?: { skipIfEnded?: boolean },
-  ): Promise<T>;
+  /** One command on an instance (load, apply, run, commit, publish; re-run on conflicts). */
+  readonly command: CommandRunner;
   startNew(start: NewInstance): Promise<{ id: string; view: InstanceView | null }>;
   processFor(definitionId: string): Promise<{ definition: DefinitionRecord; process: ExecutableProcess }>;
 }
@@ -173,26 +168,7 @@ export class MessageCorrelation {
       level: 'instance',
       limit: 20,
     })) {
-      const hit = await this.ctx.command(
-        subscription.instanceId!,
-        null,
-        (work, runner) => {
-          const caught = catchSubscription(
-            work,
-            runner,
-            subscription.id,
-            message.variables,
-            'MESSAGE_CORRELATED',
-            {
-              messageId: message.messageId,
-              message: message.name,
-            },
-          );
-          if (caught) work.messagesInserted.push({ ...message, instanceId: work.instance.id });
-          return caught;
-        },
-        { skipIfEnded: true },
-      );
+      const hit = await this.catchMessage(subscription, message, 'arriving');
       if (hit)
         return { messageId: message.messageId, outcome: 'correlated', instanceId: subscription.instanceId };
     }
@@ -227,23 +203,7 @@ export class MessageCorrelation {
       limit: 5,
     })) {
       try {
-        const hit = await this.ctx.command(
-          subscription.instanceId!,
-          null,
-          (work, runner) => {
-            const caught = catchSubscription(
-              work,
-              runner,
-              subscription.id,
-              message.variables,
-              'MESSAGE_CORRELATED',
-              { messageId: message.messageId, message: message.name, buffered: true },
-            );
-            if (caught) work.messagesConsumed.push({ id: message.id, at: runner.now });
-            return caught;
-          },
-          { skipIfEnded: true },
-        );
+        const hit = await this.catchMessage(subscription, message, 'buffered');
         if (hit) return true;
       } catch (err) {
         if (err instanceof ConcurrencyError) return false;
@@ -251,6 +211,40 @@ export class MessageCorrelation {
       }
     }
     return false;
+  }
+
+  /**
+   * One command on the subscription's instance: the subscription (if still open) catches the message, and the
+   * message is recorded with it (an arriving one inserted as correlated, a buffered one marked consumed).
+   */
+  private catchMessage(
+    subscription: SubscriptionRecord,
+    message: MessageRecord,
+    from: 'arriving' | 'buffered',
+  ): Promise<boolean> {
+    return this.ctx.command(
+      subscription.instanceId!,
+      null,
+      (work, runner) => {
+        const caught = catchSubscription(
+          work,
+          runner,
+          subscription.id,
+          message.variables,
+          'MESSAGE_CORRELATED',
+          {
+            messageId: message.messageId,
+            message: message.name,
+            ...(from === 'buffered' ? { buffered: true } : {}),
+          },
+        );
+        if (!caught) return false;
+        if (from === 'buffered') work.messagesConsumed.push({ id: message.id, at: runner.now });
+        else work.messagesInserted.push({ ...message, instanceId: work.instance.id });
+        return true;
+      },
+      { skipIfEnded: true },
+    );
   }
 }
 
