@@ -20,6 +20,7 @@ import {
 import { mapLimit } from '../helpers/bpmn-builder.js';
 import { countRows, MYSQL_ROOT_URL, REDIS_URL, uniqueName, waitFor } from '../helpers/engine-harness.js';
 import { FaultProxy } from './fault-proxy.js';
+import Bull from 'bull';
 import type { Knex } from 'knex';
 
 const INSTANCES = 200;
@@ -62,6 +63,9 @@ function errorName(err: unknown): string {
   return `raw:${e?.code ?? e?.name ?? String(err)}`;
 }
 
+/** What Bull says of one message (state, deliveries, last failure), for the diagnosis below. */
+type BullJobState = { state: string; attemptsMade: number; failedReason?: string; stacktrace?: string[] };
+
 describe('chaos/MySQL connection resets under load [MariaDB + Bull, through the fault proxy]', function () {
   const name = uniqueName('fbpm_rst');
   const directUrl = `${MYSQL_ROOT_URL}/${name}`;
@@ -73,6 +77,54 @@ describe('chaos/MySQL connection resets under load [MariaDB + Bull, through the 
   const unhandled: unknown[] = [];
   let poolAcquireErrors = 0;
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
+
+  /**
+   * Where a service job that did not finish stands (read directly, faults off): its outbox row, its message in
+   * Bull, the instance's last history events and the engine's pool, so a failure of this test can be diagnosed.
+   */
+  const whereIsTheJob = async (instanceId: string): Promise<string> => {
+    const jobs = await direct('jobs')
+      .where({ instance_id: instanceId })
+      .select(
+        'id',
+        'kind',
+        'state',
+        'attempt',
+        'retries_left',
+        'publish_seq',
+        'published_at',
+        'due_at',
+        'last_error',
+      );
+    const bull = new Bull('service', { prefix: name, redis: REDIS_URL });
+    try {
+      const messages: Record<string, BullJobState | null> = {};
+      for (const job of jobs) {
+        for (let seq = 0; seq <= Number(job.publish_seq); seq++) {
+          const id = `job-${job.id}-${job.attempt}-${seq}`;
+          const found = await bull.getJob(id);
+          messages[id] = found
+            ? {
+                state: await found.getState(),
+                attemptsMade: found.attemptsMade,
+                failedReason: found.failedReason,
+                stacktrace: found.stacktrace?.slice(-1),
+              }
+            : null;
+        }
+      }
+      const history = (await direct('history_events').where({ instance_id: instanceId }).orderBy('seq'))
+        .slice(-6)
+        .map((h: { type: string; element_id: string | null }) => `${h.type}:${h.element_id ?? ''}`);
+      const pool = (infrastructure.knex.client as { pool: Record<string, () => number> }).pool;
+      const poolState = ['numUsed', 'numFree', 'numPendingAcquires', 'numPendingCreates'].map(
+        (k) => `${k}=${pool[k]!.call(pool)}`,
+      );
+      return JSON.stringify({ jobs, messages, history, pool: poolState.join(' ') });
+    } finally {
+      await bull.close();
+    }
+  };
 
   before(async function () {
     this.timeout(30_000);
@@ -189,7 +241,9 @@ describe('chaos/MySQL connection resets under load [MariaDB + Bull, through the 
           `the service task of ${instanceId} to finish`,
           60_000,
           100,
-        );
+        ).catch(async (err: Error) => {
+          throw new Error(`${err.message}; ${await whereIsTheJob(instanceId)}`);
+        });
         await completeStep(instanceId, 'approve');
         return instanceId;
       },
