@@ -41,6 +41,7 @@ import type { InstanceQuery, ProcessStore, TaskQuery } from './ports/store.js';
 import type { WorkQueue } from './ports/work-queue.js';
 import type { JobContext, JobOutcome } from './jobs/job-context.js';
 import { runJob } from './jobs/run-job.js';
+import { backoff, withRetriedReads } from './retry.js';
 import { fireTimer } from './jobs/timer-jobs.js';
 import { MessageCorrelation } from './messages/message-correlation.js';
 import { JobPublisher } from './outbox/job-publisher.js';
@@ -51,6 +52,7 @@ import type {
   DefinitionRecord,
   IncidentRecord,
   InstanceRecord,
+  InstanceSnapshot,
   JobRecord,
   MessageRecord,
   StoredHistoryRecord,
@@ -141,7 +143,8 @@ export class Engine {
       processFor: (definitionId) => this.processFor(definitionId),
     });
     this.jobContext = {
-      store: this.store,
+      // a job's reads before its command are tried again on a lost connection, as its command is
+      store: withRetriedReads(this.store, this.maxAttempts),
       clock: this.clock,
       calendar: this.calendar,
       handlers: this.handlers,
@@ -769,7 +772,7 @@ export class Engine {
         throw err;
       });
     } else {
-      const job = await this.store.getJob(jobId);
+      const job = await this.jobContext.store.getJob(jobId);
       if (!job || job.state !== 'pending' || job.attempt !== attempt) return 'skipped';
       outcome = await runJob(this.jobContext, job);
     }
@@ -1212,10 +1215,24 @@ export class Engine {
     // a command on a task finds its instance through the task (in the same round trip as the load)
     let instanceId = typeof target === 'string' ? target : undefined;
     for (let attempt = 1; ; attempt++) {
-      const snapshot =
-        instanceId === undefined
-          ? await this.store.loadTaskInstance((target as { taskId: string }).taskId)
-          : await this.store.loadInstance(instanceId);
+      let snapshot: InstanceSnapshot | undefined;
+      let committedEarlier = false;
+      try {
+        snapshot =
+          instanceId === undefined
+            ? await this.store.loadTaskInstance((target as { taskId: string }).taskId)
+            : await this.store.loadInstance(instanceId);
+        // answer the command's own success rather than a conflict with itself ("task already completed")
+        if (snapshot && unsure)
+          committedEarlier = await this.committedEarlier(snapshot.instance, unsure.changes);
+      } catch (err) {
+        // a read that lost its connection wrote nothing: read again, within the command's attempts
+        if (isRetryable(err) && attempt < this.maxAttempts) {
+          await backoff(attempt);
+          continue;
+        }
+        throw err;
+      }
       if (!snapshot) {
         if (instanceId === undefined)
           throw new NotFoundError(`Task ${(target as { taskId: string }).taskId} does not exist`);
@@ -1223,8 +1240,7 @@ export class Engine {
       }
       instanceId = snapshot.instance.id;
       if (unsure) {
-        // answer the command's own success rather than a conflict with itself ("task already completed")
-        if (await this.committedEarlier(snapshot.instance, unsure.changes)) {
+        if (committedEarlier) {
           await this.afterCommit(unsure.changes);
           return unsure.result;
         }
@@ -1420,11 +1436,6 @@ function hasChanges(c: ChangeSet): boolean {
       Object.keys(c.variablesSet).length >
     0
   );
-}
-
-function backoff(attempt: number): Promise<void> {
-  const ms = Math.min(200, 2 ** attempt) * (0.5 + Math.random());
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A UUID-shaped instance id that is the same for the same process key and request key (SHA-256 based). */
