@@ -23,6 +23,7 @@ import type { BenchContext, Scenario, ScenarioResult } from './lib/types.js';
 import { run as engineThroughput } from './scenarios/engine-throughput.js';
 import { run as dbCeiling } from './scenarios/db-ceiling.js';
 import { run as bpmnEnginePeer } from './scenarios/bpmn-engine-peer.js';
+import { run as httpLoad } from './scenarios/http.js';
 import { run as memory } from './scenarios/memory.js';
 import { run as inboxScale } from './scenarios/inbox-scale.js';
 import { run as timers } from './scenarios/timers.js';
@@ -32,6 +33,7 @@ const SCENARIOS: readonly { name: string; run: Scenario }[] = [
   { name: 'engine-throughput', run: engineThroughput },
   { name: 'db-ceiling', run: dbCeiling },
   { name: 'bpmn-engine-peer', run: bpmnEnginePeer },
+  { name: 'http', run: httpLoad },
   { name: 'memory', run: memory },
   { name: 'inbox-scale', run: inboxScale },
   { name: 'timers', run: timers },
